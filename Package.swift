@@ -1,0 +1,60 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "capi",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "capi", targets: ["capi"]),
+        .executable(name: "capi-bench", targets: ["capi-bench"]),
+        .library(name: "CAPICore", targets: ["CAPICore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+    ],
+    targets: [
+        .target(name: "CAPICore"),
+        .target(
+            name: "CAPIStore",
+            dependencies: [
+                "CAPICore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "CAPIServer",
+            dependencies: [
+                "CAPICore", "CAPIStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "capi",
+            dependencies: [
+                "CAPICore", "CAPIStore", "CAPIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "capi-bench", dependencies: ["CAPICore"]),
+        .testTarget(
+            name: "CAPICoreTests",
+            dependencies: ["CAPICore"]
+        ),
+        .testTarget(
+            name: "CAPIServerTests",
+            dependencies: [
+                "CAPICore", "CAPIStore", "CAPIServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,9 @@
+/// Where an event originated (enums/action-source.json).
+public enum ActionSource: String, CaseIterable, Codable, Sendable {
+    case website, app, offline
+    case phoneCall = "phone_call"
+    case chat, email
+    case inStore = "in_store"
+    case systemGenerated = "system_generated"
+    case other
+}

@@ -1,0 +1,310 @@
+import Foundation
+
+/// A pull parser over UTF-8 JSON bytes.
+///
+/// It decodes exactly what a caller asks for and skips the rest, so the
+/// log_event path reads a 10,000-event batch in one pass without building
+/// dictionaries. Offsets let callers keep the raw bytes of any value.
+public struct JSONReader: ~Copyable {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var offset: Int = 0
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// The kind of the next value, after skipping white space.
+    public enum Kind: Equatable, Sendable {
+        case object, array, string, number, bool, null
+    }
+
+    public mutating func peekKind() throws(JSONSyntaxError) -> Kind {
+        skipWhitespace()
+        guard offset < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[offset] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        default: throw error("unexpected character")
+        }
+    }
+
+    /// Position of the next value's first byte (after white space).
+    public mutating func valueStart() -> Int {
+        skipWhitespace()
+        return offset
+    }
+
+    // MARK: Containers
+
+    /// Iterates the members of an object. `body` must consume the value.
+    public mutating func readObject(
+        _ body: (inout JSONReader, _ key: String) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "{"))
+        skipWhitespace()
+        if peekByte() == UInt8(ascii: "}") { offset += 1; return }
+        while true {
+            skipWhitespace()
+            let key = try readString()
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            try body(&self, key)
+            skipWhitespace()
+            guard offset < bytes.count else { throw error("unterminated object") }
+            let c = bytes[offset]
+            offset += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "}") { return }
+            offset -= 1
+            throw error("expected ',' or '}'")
+        }
+    }
+
+    /// Iterates the elements of an array. `body` must consume the element.
+    public mutating func readArray(
+        _ body: (inout JSONReader, _ index: Int) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "["))
+        skipWhitespace()
+        if peekByte() == UInt8(ascii: "]") { offset += 1; return }
+        var index = 0
+        while true {
+            try body(&self, index)
+            index += 1
+            skipWhitespace()
+            guard offset < bytes.count else { throw error("unterminated array") }
+            let c = bytes[offset]
+            offset += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "]") { return }
+            offset -= 1
+            throw error("expected ',' or ']'")
+        }
+    }
+
+    // MARK: Scalars
+
+    public mutating func readString() throws(JSONSyntaxError) -> String {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = offset
+        // Fast path: no escapes.
+        while offset < bytes.count {
+            let c = bytes[offset]
+            if c == UInt8(ascii: "\"") {
+                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+                offset += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw error("control character in string") }
+            offset += 1
+        }
+        var scalars = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+        while offset < bytes.count {
+            let c = bytes[offset]
+            offset += 1
+            switch c {
+            case UInt8(ascii: "\""):
+                return String(decoding: scalars, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard offset < bytes.count else { throw error("unterminated escape") }
+                let e = bytes[offset]
+                offset += 1
+                switch e {
+                case UInt8(ascii: "\""): scalars.append(0x22)
+                case UInt8(ascii: "\\"): scalars.append(0x5C)
+                case UInt8(ascii: "/"): scalars.append(0x2F)
+                case UInt8(ascii: "b"): scalars.append(0x08)
+                case UInt8(ascii: "f"): scalars.append(0x0C)
+                case UInt8(ascii: "n"): scalars.append(0x0A)
+                case UInt8(ascii: "r"): scalars.append(0x0D)
+                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "u"):
+                    var code = try readHex4()
+                    if (0xD800...0xDBFF).contains(code) {
+                        guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
+                              bytes[offset + 1] == UInt8(ascii: "u") else {
+                            throw error("unpaired surrogate")
+                        }
+                        offset += 2
+                        let low = try readHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    } else if (0xDC00...0xDFFF).contains(code) {
+                        throw error("unpaired surrogate")
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
+                    scalars.append(contentsOf: UTF8.encode(scalar)!)
+                default:
+                    throw error("invalid escape")
+                }
+            default:
+                if c < 0x20 { throw error("control character in string") }
+                scalars.append(c)
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    /// Reads a number token and converts it to Double.
+    public mutating func readNumber() throws(JSONSyntaxError) -> Double {
+        skipWhitespace()
+        let start = offset
+        if peekByte() == UInt8(ascii: "-") { offset += 1 }
+        var intDigits = 0
+        var intValue: Int64 = 0
+        var simple = true
+        while offset < bytes.count, case let c = bytes[offset], c >= 0x30, c <= 0x39 {
+            if intDigits < 18 { intValue = intValue * 10 + Int64(c - 0x30) } else { simple = false }
+            intDigits += 1
+            offset += 1
+        }
+        guard intDigits > 0 else { throw error("invalid number") }
+        if intDigits > 1 && bytes[start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0)] == 0x30 {
+            throw error("leading zero in number")
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            simple = false
+            offset += 1
+            let fracStart = offset
+            while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
+            guard offset > fracStart else { throw error("invalid number") }
+        }
+        if offset < bytes.count, bytes[offset] | 0x20 == UInt8(ascii: "e") {
+            simple = false
+            offset += 1
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
+                offset += 1
+            }
+            let expStart = offset
+            while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
+            guard offset > expStart else { throw error("invalid number") }
+        }
+        if simple {
+            let v = Double(intValue)
+            return bytes[start] == UInt8(ascii: "-") ? -v : v
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        guard let v = Double(text), v.isFinite else { throw error("number out of range") }
+        return v
+    }
+
+    public mutating func readBool() throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        if matchLiteral("true") { return true }
+        if matchLiteral("false") { return false }
+        throw error("invalid literal")
+    }
+
+    public mutating func readNull() throws(JSONSyntaxError) {
+        skipWhitespace()
+        guard matchLiteral("null") else { throw error("invalid literal") }
+    }
+
+    /// Skips one value of any kind, checking its syntax.
+    public mutating func skipValue() throws(JSONSyntaxError) {
+        try skipValue(depth: 0)
+    }
+
+    private mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
+        guard depth < 128 else { throw error("nesting too deep") }
+        switch try peekKind() {
+        case .object: try readObject { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
+        case .array: try readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
+        case .string: try skipString()
+        case .number: _ = try readNumber()
+        case .bool: _ = try readBool()
+        case .null: try readNull()
+        }
+    }
+
+    private mutating func skipString() throws(JSONSyntaxError) {
+        try expect(UInt8(ascii: "\""))
+        var hasEscape = false
+        let start = offset
+        while offset < bytes.count {
+            let c = bytes[offset]
+            if c == UInt8(ascii: "\"") { offset += 1; break }
+            if c == UInt8(ascii: "\\") { hasEscape = true; offset += 2; continue }
+            if c < 0x20 { throw error("control character in string") }
+            offset += 1
+        }
+        if offset > bytes.count { throw error("unterminated string") }
+        if hasEscape {
+            // Re-read to validate escapes precisely.
+            let end = offset
+            offset = start - 1
+            _ = try readString()
+            offset = end
+        }
+    }
+
+    /// Requires that only white space remains.
+    public mutating func expectEnd() throws(JSONSyntaxError) {
+        skipWhitespace()
+        if offset != bytes.count { throw error("unexpected data after JSON value") }
+    }
+
+    // MARK: Helpers
+
+    @inline(__always)
+    private func peekByte() -> UInt8? {
+        offset < bytes.count ? bytes[offset] : nil
+    }
+
+    @inline(__always)
+    public mutating func skipWhitespace() {
+        while offset < bytes.count {
+            let c = bytes[offset]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { offset += 1 } else { return }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(JSONSyntaxError) {
+        guard offset < bytes.count, bytes[offset] == byte else {
+            throw error("expected '\(Character(Unicode.Scalar(byte)))'")
+        }
+        offset += 1
+    }
+
+    private mutating func matchLiteral(_ literal: StaticString) -> Bool {
+        let n = literal.utf8CodeUnitsCount
+        guard offset + n <= bytes.count else { return false }
+        let p = literal.utf8Start
+        for i in 0..<n where bytes[offset + i] != p[i] { return false }
+        offset += n
+        return true
+    }
+
+    private mutating func readHex4() throws(JSONSyntaxError) -> UInt32 {
+        guard offset + 4 <= bytes.count else { throw error("invalid unicode escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let c = bytes[offset]
+            offset += 1
+            v <<= 4
+            switch c {
+            case 0x30...0x39: v |= UInt32(c - 0x30)
+            case 0x41...0x46: v |= UInt32(c - 0x41 + 10)
+            case 0x61...0x66: v |= UInt32(c - 0x61 + 10)
+            default: throw error("invalid unicode escape")
+            }
+        }
+        return v
+    }
+
+    private func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(message: message, offset: offset)
+    }
+}
+
+/// Malformed JSON: the whole request is rejected with "Invalid JSON payload".
+public struct JSONSyntaxError: Error, Sendable, Equatable {
+    public var message: String
+    public var offset: Int
+}

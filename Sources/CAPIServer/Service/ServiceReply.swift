@@ -1,0 +1,16 @@
+/// What a service call answers, independent of the door it came through.
+///
+/// REST sends `body` with `status`; MCP sends `body` as the tool's
+/// structured content and marks it an error when `status` is not 2xx.
+public struct ServiceReply: Sendable {
+    public var status: Int
+    /// JSON: the AdCP success shape, or `{"errors": [...]}`.
+    public var body: [UInt8]
+
+    public var isError: Bool { status >= 400 }
+
+    public init(status: Int, body: [UInt8]) {
+        self.status = status
+        self.body = body
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Every limit and knob of a running server, with its default.
+/// The command line maps each to a flag and a `CAPI_*` environment variable.
+public struct CAPISettings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The URL clients use to reach this server; named in setup instructions.
+    /// Defaults to `http://host:port`.
+    public var publicURL: String?
+    /// Largest request body accepted, in bytes (413 beyond).
+    public var maxBodyBytes = 16 * 1024 * 1024
+    /// Most events in one log_event call (AdCP allows 10,000).
+    public var maxEventsPerBatch = 10_000
+    /// Oldest event_time accepted, in seconds before now.
+    public var maxEventAgeSeconds: Int64 = 90 * 86_400
+    /// How far in the future event_time may be, in seconds (clock skew).
+    public var maxFutureSkewSeconds: Int64 = 300
+    /// Most per-event failures listed in one response; the rest are counted.
+    public var maxReportedFailures = 1_000
+
+    public init() {}
+
+    public var baseURL: String {
+        if let publicURL, !publicURL.isEmpty {
+            return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        }
+        return "http://\(host):\(port)"
+    }
+}
