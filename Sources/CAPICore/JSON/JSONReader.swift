@@ -273,7 +273,7 @@ public struct JSONReader: ~Copyable {
     }
 
     private mutating func matchLiteral(_ literal: StaticString) -> Bool {
-        let n = literal.utf8CodeUnitsCount
+        let n = literal.utf8CodeUnitCount
         guard offset + n <= bytes.count else { return false }
         let p = literal.utf8Start
         for i in 0..<n where bytes[offset + i] != p[i] { return false }

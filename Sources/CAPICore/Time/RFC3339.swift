@@ -7,7 +7,7 @@ public enum RFC3339 {
     /// RFC 3339 date-time with a `Z` or `±hh:mm` offset.
     public static func parseMilliseconds(_ text: String) -> Int64? {
         var text = text
-        return text.withUTF8 { parse(UnsafeBufferPointer($0)) }
+        return text.withUTF8 { parse($0) }
     }
 
     static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {

@@ -62,3 +62,13 @@ public struct AdCPErrorResponse: Codable, Sendable, Equatable {
         if let total, total > errors.count { ext = ErrorExt(errors_total: total) }
     }
 }
+
+extension AdCPError {
+    /// An error read back from storage, whose code may be any string.
+    public init(code: String, message: String, field: String?) {
+        self.code = code
+        self.message = message
+        self.field = field
+        self.recovery = ErrorCode(rawValue: code)?.recovery
+    }
+}

@@ -1,21 +1,76 @@
 import CAPICore
+import CAPIStore
+import Foundation
 
 /// The one code path for every operation. REST routes and MCP tools are two
 /// doors into these calls and only translate the wire.
 public final class ConversionService: Sendable {
     public let settings: CAPISettings
+    let store: any ConversionStore
+    let clock: any CAPIClock
 
-    public init(settings: CAPISettings) {
+    public init(store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock()) {
+        self.store = store
         self.settings = settings
+        self.clock = clock
     }
 
-    /// AdCP `log_event` (also `POST /agentic/v1/capi`). `body` is the request JSON.
-    public func logEvent(body: [UInt8], principal: Principal) async -> ServiceReply {
-        ServiceReply(status: 501, body: Array(#"{"errors":[{"code":"UNSUPPORTED_FEATURE","message":"not yet"}]}"#.utf8))
+    var nowMilliseconds: Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// A reply carrying AdCP errors.
+    static func failure(_ status: Int, _ errors: [AdCPError], total: Int? = nil) -> ServiceReply {
+        ServiceReply(status: status, body: encode(AdCPErrorResponse(errors: errors, total: total)))
     }
 
-    /// AdCP `sync_event_sources` (also `POST /agentic/v1/event-sources/sync`).
-    public func syncEventSources(body: [UInt8], principal: Principal) async -> ServiceReply {
-        ServiceReply(status: 501, body: Array(#"{"errors":[{"code":"UNSUPPORTED_FEATURE","message":"not yet"}]}"#.utf8))
+    static func failure(_ status: Int, _ error: AdCPError) -> ServiceReply {
+        failure(status, [error])
+    }
+
+    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map(Array.init) ?? Array(#"{"errors":[{"code":"SERVICE_UNAVAILABLE","message":"response encoding failed"}]}"#.utf8)
+    }
+
+    static let invalidJSON = "Invalid JSON payload"
+
+    /// Checks an idempotency key's form (AdCP: 16–255 of `A-Za-z0-9_.:-`).
+    static func checkIdempotencyKey(_ key: String?) -> AdCPError? {
+        guard let key else { return nil }
+        let allowed = key.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || c == UInt8(ascii: "-")
+        }
+        if allowed && (16...255).contains(key.utf8.count) { return nil }
+        return AdCPError(
+            .invalidRequest, "idempotency_key must be 16 to 255 characters of A-Z a-z 0-9 _ . : - (a UUID works)",
+            field: "idempotency_key")
+    }
+
+    /// What to answer when a key was already used: the first answer, or 409.
+    static func replay(_ record: IdempotencyRecord, requestHash: String) -> ServiceReply {
+        guard record.requestHash == requestHash else {
+            return failure(409, AdCPError(
+                .idempotencyConflict,
+                "idempotency_key was already used with a different request body; use a fresh key for a new request",
+                field: "idempotency_key"))
+        }
+        return ServiceReply(status: record.status, body: record.response)
+    }
+
+    /// The source an account's request names, or the 403 that hides whether it exists elsewhere.
+    func configuredSource(_ id: String, principal: Principal) async throws -> Result<EventSource, AdCPError> {
+        if let source = try await store.eventSource(accountID: principal.accountID, id: id) {
+            return .success(source)
+        }
+        return .failure(AdCPError(
+            .referenceNotFound,
+            "event source '\(id)' is not configured on this account; register it with sync_event_sources first",
+            field: "event_source_id"))
+    }
+
+    /// A store failure, as a 503 that says nothing about the data.
+    static func unavailable(_ error: any Error) -> ServiceReply {
+        failure(503, AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly"))
     }
 }

@@ -1,0 +1,10 @@
+/// A log_event request as read off the wire: the envelope and its events.
+public struct LogEventBatch: Sendable {
+    public var eventSourceID: String?
+    public var testEventCode: String?
+    public var idempotencyKey: String?
+    /// nil when the request had no `events` member.
+    public var events: [IncomingEvent]?
+
+    public init() {}
+}

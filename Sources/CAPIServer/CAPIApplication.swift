@@ -1,0 +1,35 @@
+import CAPICore
+import CAPIStore
+import Hummingbird
+import Logging
+
+/// Builds the HTTP application: health probes, the REST door and the MCP door.
+public enum CAPIApplication {
+    public static func build(
+        settings: CAPISettings, store: any ConversionStore, clock: any CAPIClock = SystemClock(),
+        logger: Logger = Logger(label: "capi")
+    ) -> some ApplicationProtocol {
+        let service = ConversionService(store: store, settings: settings, clock: clock)
+        let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
+        let router = Router(context: CAPIRequestContext.self)
+
+        router.get("healthz") { _, _ in
+            Response.json(Array(#"{"status":"ok"}"#.utf8), status: 200)
+        }
+        router.get("readyz") { _, _ in
+            do {
+                try await store.ping()
+                return Response.json(Array(#"{"status":"ready"}"#.utf8), status: 200)
+            } catch {
+                return Response.json(Array(#"{"status":"unavailable","reason":"database unreachable"}"#.utf8), status: 503)
+            }
+        }
+        ConversionRoutes(service: service).register(on: router.group("agentic/v1").add(middleware: auth))
+        addMCPRoutes(to: router.group().add(middleware: auth), service: service)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "capi"),
+            logger: logger)
+    }
+}

@@ -1,0 +1,15 @@
+import Hummingbird
+
+extension Response {
+    /// A JSON response from bytes that are already encoded.
+    static func json(_ bytes: [UInt8], status: Int) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func json(_ reply: ServiceReply) -> Response {
+        json(reply.body, status: reply.status)
+    }
+}

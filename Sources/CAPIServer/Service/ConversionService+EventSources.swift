@@ -1,0 +1,150 @@
+import CAPICore
+import CAPIStore
+import Foundation
+
+extension ConversionService {
+    static let syncOperation = "sync_event_sources"
+
+    /// AdCP `sync_event_sources` (also `POST /agentic/v1/event-sources/sync`).
+    public func syncEventSources(body: [UInt8], principal: Principal) async -> ServiceReply {
+        let request: SyncEventSourcesRequest
+        switch Self.decodeJSON(SyncEventSourcesRequest.self, from: body) {
+        case .success(let r): request = r
+        case .failure(let e): return Self.failure(400, e)
+        }
+        if let e = checkAccount(request.account, principal: principal) { return e }
+        if let e = Self.checkIdempotencyKey(request.idempotency_key) { return Self.failure(400, e) }
+        if let sources = request.event_sources, sources.isEmpty {
+            return Self.failure(400, AdCPError(
+                .invalidRequest, "event_sources must hold at least one source; omit it to list the account's sources",
+                field: "event_sources"))
+        }
+        let requestHash = sha256Hex(body)
+        let now = nowMilliseconds
+        let claim = request.idempotency_key.map {
+            IdempotencyClaim(operation: Self.syncOperation, key: $0, requestHash: requestHash, at: now)
+        }
+        let accountID = principal.accountID
+        let requested = request.event_sources
+        let deleteMissing = request.delete_missing ?? false
+        let context = request.context
+        let baseURL = settings.baseURL
+        do {
+            if let claim, let record = try await store.idempotencyRecord(accountID: accountID, operation: claim.operation, key: claim.key) {
+                return Self.replay(record, requestHash: requestHash)
+            }
+            let outcome = try await store.syncEventSources(
+                accountID: accountID, idempotency: claim,
+                plan: { existing in
+                    EventSourceSync.plan(
+                        accountID: accountID, existing: existing, requested: requested,
+                        deleteMissing: deleteMissing, now: now)
+                },
+                respond: { plan in
+                    Self.encode(SyncEventSourcesResponse(
+                        event_sources: plan.entries.map { EventSourceResult($0, baseURL: baseURL) },
+                        context: context))
+                })
+            switch outcome {
+            case .replay(let record): return Self.replay(record, requestHash: requestHash)
+            case .written(_, let response): return ServiceReply(status: 200, body: response)
+            }
+        } catch {
+            return Self.unavailable(error)
+        }
+    }
+
+    /// An `account` that is not the key's own is refused; omitting it means the key's account.
+    func checkAccount(_ account: JSONValue?, principal: Principal) -> ServiceReply? {
+        guard let account, account != .null else { return nil }
+        guard case .object = account else {
+            return Self.failure(400, AdCPError(.invalidRequest, "account must be an object such as {\"account_id\": \"…\"}", field: "account"))
+        }
+        guard let id = account["account_id"]?.stringValue else {
+            return Self.failure(404, AdCPError(
+                .accountNotFound,
+                "This server resolves accounts by account_id only; pass {\"account_id\": \"\(principal.accountID)\"} or omit account",
+                field: "account"))
+        }
+        guard id == principal.accountID else {
+            return Self.failure(403, AdCPError(
+                .permissionDenied, "This API key does not have access to account '\(id)'", field: "account.account_id"))
+        }
+        return nil
+    }
+
+    /// Decodes a small JSON request, naming the field of a type mismatch.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> Result<T, AdCPError> {
+        do {
+            return .success(try JSONDecoder().decode(T.self, from: Data(body)))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = fieldPath(context.codingPath)
+            return .failure(AdCPError(.invalidRequest, "\(field.isEmpty ? "The request" : field) has the wrong type", field: field.isEmpty ? nil : field))
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let field = fieldPath(context.codingPath)
+            return .failure(AdCPError(.invalidRequest, "\(field) is not valid", field: field))
+        } catch {
+            var e = AdCPError(.invalidRequest, invalidJSON)
+            e.suggestion = "The body must be a JSON object"
+            return .failure(e)
+        }
+    }
+
+    static func fieldPath(_ path: [any CodingKey]) -> String {
+        var out = ""
+        for key in path {
+            if let i = key.intValue { out += "[\(i)]" } else { out += out.isEmpty ? key.stringValue : "." + key.stringValue }
+        }
+        return out
+    }
+}
+
+/// The AdCP sync_event_sources success body.
+struct SyncEventSourcesResponse: Encodable {
+    var event_sources: [EventSourceResult]
+    var context: JSONValue?
+}
+
+/// One source in a sync_event_sources answer, in AdCP field names.
+struct EventSourceResult: Encodable {
+    var event_source_id: String
+    var name: String?
+    var event_types: [EventType]?
+    var value_currencies: [String]?
+    var action_source: ActionSource?
+    var allowed_domains: [String]?
+    var surface: JSONValue?
+    var managed_by: EventSource.ManagedBy?
+    var setup: Setup?
+    var action: EventSourceSync.Action
+    var errors: [AdCPError]?
+    var ext: JSONValue?
+
+    struct Setup: Encodable {
+        var snippet_type = "server_only"
+        var instructions: String
+    }
+
+    init(_ entry: EventSourceSync.Entry, baseURL: String) {
+        event_source_id = entry.eventSourceID
+        action = entry.action
+        errors = entry.errors.isEmpty ? nil : entry.errors
+        guard let source = entry.source else { return }
+        let c = source.config
+        name = c.name
+        event_types = c.eventTypes
+        value_currencies = c.valueCurrencies
+        action_source = c.actionSource
+        allowed_domains = c.allowedDomains
+        surface = c.surface
+        ext = c.ext
+        managed_by = source.managedBy
+        if entry.action != .deleted {
+            setup = Setup(instructions: Self.instructions(sourceID: source.eventSourceID, baseURL: baseURL))
+        }
+    }
+
+    static func instructions(sourceID: String, baseURL: String) -> String {
+        "Send events server-to-server: POST \(baseURL)/agentic/v1/capi with header 'Authorization: Bearer <API key>' and a JSON body {\"event_source_id\": \"\(sourceID)\", \"events\": [...]} (AdCP log_event). Agents can call the log_event tool at \(baseURL)/mcp instead. Pass the sc3clid from landing-page URLs as user_match.click_id with click_id_type 'sc3clid'."
+    }
+}

@@ -1,0 +1,144 @@
+import CAPICore
+
+/// Everything capi keeps. One protocol so every store passes one test suite;
+/// every call that touches an account's data takes its `accountID` first.
+public protocol ConversionStore: Sendable {
+    /// Creates or upgrades the schema. Safe to run on every start.
+    func migrate() async throws
+    /// Succeeds when the database answers a query.
+    func ping() async throws
+
+    // Accounts and keys
+    func createAccount(_ account: Account) async throws
+    func account(id: String) async throws -> Account?
+    func accounts() async throws -> [Account]
+    func insertAPIKey(_ key: APIKeyRecord) async throws
+    func apiKey(hash: String) async throws -> APIKeyRecord?
+    func apiKeys(accountID: String) async throws -> [APIKeyRecord]
+    /// Revokes the key with this prefix; returns false when there is none.
+    func revokeAPIKey(prefix: String, at: Int64) async throws -> Bool
+    func touchAPIKey(hash: String, at: Int64) async throws
+
+    // Event sources
+    func eventSources(accountID: String) async throws -> [EventSource]
+    func eventSource(accountID: String, id: String) async throws -> EventSource?
+    func upsertEventSource(_ source: EventSource) async throws
+    /// Reads the account's sources, plans, and writes the plan atomically.
+    func syncEventSources(
+        accountID: String, idempotency: IdempotencyClaim?,
+        plan: @Sendable ([EventSource]) -> EventSourceSync.Plan,
+        respond: @Sendable (EventSourceSync.Plan) -> [UInt8]
+    ) async throws -> StoreOutcome<EventSourceSync.Plan>
+
+    // Ingestion
+    /// Stores a validated batch in one durable transaction, deduplicated.
+    func ingest(
+        _ batch: IngestBatch, idempotency: IdempotencyClaim?,
+        respond: @Sendable (IngestCounts) -> [UInt8]
+    ) async throws -> StoreOutcome<IngestCounts>
+    func testEvents(accountID: String, eventSourceID: String, testEventCode: String?, limit: Int) async throws -> [TestEventRecord]
+
+    // Idempotency
+    func idempotencyRecord(accountID: String, operation: String, key: String) async throws -> IdempotencyRecord?
+}
+
+/// The result of a write guarded by an idempotency key.
+public enum StoreOutcome<Value: Sendable>: Sendable {
+    /// Written now; `response` was recorded under the key, if one was given.
+    case written(Value, response: [UInt8])
+    /// The key was already used: here is what was recorded.
+    case replay(IdempotencyRecord)
+}
+
+/// An idempotency key a write wants to claim, with its request's fingerprint.
+public struct IdempotencyClaim: Sendable {
+    public var operation: String
+    public var key: String
+    public var requestHash: String
+    public var status: Int
+    /// Milliseconds since the epoch, from the service's clock.
+    public var at: Int64
+
+    public init(operation: String, key: String, requestHash: String, status: Int = 200, at: Int64) {
+        self.operation = operation
+        self.key = key
+        self.requestHash = requestHash
+        self.status = status
+        self.at = at
+    }
+}
+
+public struct IdempotencyRecord: Sendable, Equatable {
+    public var accountID: String
+    public var operation: String
+    public var key: String
+    public var requestHash: String
+    public var status: Int
+    public var response: [UInt8]
+    public var createdAt: Int64
+
+    public init(
+        accountID: String, operation: String, key: String, requestHash: String,
+        status: Int, response: [UInt8], createdAt: Int64
+    ) {
+        self.accountID = accountID
+        self.operation = operation
+        self.key = key
+        self.requestHash = requestHash
+        self.status = status
+        self.response = response
+        self.createdAt = createdAt
+    }
+}
+
+/// A validated log_event batch ready to store. Event ranges point into `body`.
+public struct IngestBatch: Sendable {
+    public var accountID: String
+    public var eventSourceID: String
+    public var receivedAt: Int64
+    public var body: [UInt8]
+    public var events: [ConversionEvent]
+    /// Set for a test batch: every event goes to the test log instead.
+    public var testEventCode: String?
+    /// Test batches also log refused events, with why.
+    public var testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)]
+
+    public init(
+        accountID: String, eventSourceID: String, receivedAt: Int64, body: [UInt8],
+        events: [ConversionEvent], testEventCode: String? = nil,
+        testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)] = []
+    ) {
+        self.accountID = accountID
+        self.eventSourceID = eventSourceID
+        self.receivedAt = receivedAt
+        self.body = body
+        self.events = events
+        self.testEventCode = testEventCode
+        self.testFailures = testFailures
+    }
+}
+
+public struct IngestCounts: Sendable, Equatable {
+    /// Events newly stored.
+    public var inserted: Int
+    /// Events already stored before (or earlier in the same batch).
+    public var duplicates: Int
+
+    public init(inserted: Int, duplicates: Int) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+/// One line of the test-event log.
+public struct TestEventRecord: Sendable, Equatable {
+    public var eventID: String
+    public var eventType: String?
+    public var testEventCode: String
+    public var receivedAt: Int64
+    /// `accepted` or `failed`.
+    public var outcome: String
+    public var error: AdCPError?
+    /// The event as sent.
+    public var payload: [UInt8]
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import CAPICore
+import CAPIServer
+import CAPIStore
+import Foundation
+import Hummingbird
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server (REST and MCP on one port).")
+
+    @Option(help: "Address to listen on (env CAPI_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port (env CAPI_PORT, default 8080).") var port: Int?
+    @Option(name: .customLong("public-url"), help: "URL clients use to reach this server, shown in setup instructions (env CAPI_PUBLIC_URL, default http://HOST:PORT).")
+    var publicURL: String?
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body in bytes (env CAPI_MAX_BODY_BYTES, default 16777216).")
+    var maxBodyBytes: Int?
+    @Option(name: .customLong("max-events"), help: "Most events per log_event call (env CAPI_MAX_EVENTS, default 10000).")
+    var maxEvents: Int?
+    @Option(name: .customLong("max-event-age-days"), help: "Oldest event_time accepted, in days (env CAPI_MAX_EVENT_AGE_DAYS, default 90).")
+    var maxEventAgeDays: Int?
+    @Option(name: .customLong("max-future-skew-seconds"), help: "How far event_time may be in the future (env CAPI_MAX_FUTURE_SKEW_SECONDS, default 300).")
+    var maxFutureSkewSeconds: Int?
+    @Option(name: .customLong("max-reported-failures"), help: "Most per-event failures listed in a response (env CAPI_MAX_REPORTED_FAILURES, default 1000).")
+    var maxReportedFailures: Int?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env CAPI_LOG_LEVEL, default info).")
+    var logLevel: String?
+    @Flag(help: "Create a demo account and event source if missing, print a fresh key and a curl command (env CAPI_DEMO).")
+    var demo = false
+    @OptionGroup var db: DatabaseOption
+
+    func settings() throws -> CAPISettings {
+        var s = CAPISettings()
+        s.host = host ?? Env.string("CAPI_HOST") ?? s.host
+        s.port = try port ?? Env.int("CAPI_PORT") ?? s.port
+        s.publicURL = publicURL ?? Env.string("CAPI_PUBLIC_URL")
+        s.maxBodyBytes = try maxBodyBytes ?? Env.int("CAPI_MAX_BODY_BYTES") ?? s.maxBodyBytes
+        s.maxEventsPerBatch = try maxEvents ?? Env.int("CAPI_MAX_EVENTS") ?? s.maxEventsPerBatch
+        if let days = try maxEventAgeDays ?? Env.int("CAPI_MAX_EVENT_AGE_DAYS") { s.maxEventAgeSeconds = Int64(days) * 86_400 }
+        if let skew = try maxFutureSkewSeconds ?? Env.int("CAPI_MAX_FUTURE_SKEW_SECONDS") { s.maxFutureSkewSeconds = Int64(skew) }
+        s.maxReportedFailures = try maxReportedFailures ?? Env.int("CAPI_MAX_REPORTED_FAILURES") ?? s.maxReportedFailures
+        guard s.maxBodyBytes > 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
+              s.maxReportedFailures > 0, (0...65_535).contains(s.port)
+        else { throw ValidationError("limits must be positive and the port 0–65535") }
+        return s
+    }
+
+    func run() async throws {
+        let settings = try settings()
+        var logger = Logger(label: "capi")
+        let levelName = logLevel ?? Env.string("CAPI_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("unknown log level \(levelName)") }
+        logger.logLevel = level
+        let store = try await db.openStore()
+        if demo || Env.bool("CAPI_DEMO") {
+            try await DemoSetup.run(store: store, settings: settings)
+        }
+        logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(db.path)"])
+        let app = CAPIApplication.build(settings: settings, store: store, logger: logger)
+        try await app.runService()
+    }
+}
+
+/// `serve --demo`: everything a newcomer needs to send a first event.
+enum DemoSetup {
+    static let account = "demo"
+    static let source = "website_pixel"
+
+    static func run(store: SQLiteStore, settings: CAPISettings) async throws {
+        let now = nowMilliseconds
+        if try await store.account(id: account) == nil {
+            try await store.createAccount(Account(accountID: account, name: "Demo advertiser", createdAt: now))
+        }
+        if try await store.eventSource(accountID: account, id: source) == nil {
+            try await store.upsertEventSource(EventSource(
+                accountID: account, eventSourceID: source,
+                config: EventSourceConfig(
+                    name: "Website pixel", eventTypes: [.purchase, .lead, .addToCart],
+                    actionSource: .website, allowedDomains: ["example.com"]),
+                createdAt: now, updatedAt: now))
+        }
+        let key = try await mintKey(store: store, account: account, role: .account)
+        let eventTime = ISO8601DateFormatter().string(from: Date())
+        print("""
+
+            Demo ready: account '\(account)', event source '\(source)' (purchase, lead, add_to_cart; domain example.com).
+            A fresh API key (shown once):
+
+                \(key.key)
+
+            Send a first purchase:
+
+            curl -s \(settings.baseURL)/agentic/v1/capi \\
+              -H 'Authorization: Bearer \(key.key)' \\
+              -H 'Content-Type: application/json' \\
+              -d '{"event_source_id":"\(source)","events":[{"event_id":"order_1001","event_type":"purchase","event_time":"\(eventTime)","action_source":"website","event_source_url":"https://example.com/checkout","user_match":{"click_id":"demo_click_1","click_id_type":"sc3clid"},"custom_data":{"value":49.99,"currency":"USD"}}]}'
+
+            """)
+        fflush(nil)
+    }
+}
