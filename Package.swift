@@ -57,6 +57,8 @@ let package = Package(
             dependencies: [
                 "CAPICore", "CAPIStore", "CAPIServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

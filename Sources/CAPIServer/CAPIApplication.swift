@@ -7,7 +7,8 @@ import Logging
 public enum CAPIApplication {
     public static func build(
         settings: CAPISettings, store: any ConversionStore, clock: any CAPIClock = SystemClock(),
-        logger: Logger = Logger(label: "capi")
+        logger: Logger = Logger(label: "capi"),
+        onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let service = ConversionService(store: store, settings: settings, clock: clock)
         let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
@@ -30,6 +31,7 @@ public enum CAPIApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "capi"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
     }
 }

@@ -1,0 +1,280 @@
+import CAPICore
+import CAPIServer
+import Foundation
+import Testing
+
+/// `POST /agentic/v1/capi` through a real server and a real SQLite file.
+@Suite struct LogEventHTTPTests {
+    static let source: JSONValue = .object([
+        "event_source_id": .string("web"), "event_types": .array([.string("purchase"), .string("lead")]),
+        "allowed_domains": .array([.string("example.com")]),
+    ])
+
+    /// A server with account `acme` (key returned) and its source `web`.
+    func withAcme(
+        configure: (inout CAPISettings) -> Void = { _ in },
+        _ body: @escaping @Sendable (TestServer, String) async throws -> Void
+    ) async throws {
+        try await TestServer.run(configure: configure) { server in
+            let key = try await server.account("acme")
+            let sync = try await server.sync(key: key, [Self.source])
+            #expect(sync.status == 200)
+            try await body(server, key)
+        }
+    }
+
+    @Test func acceptsAValidBatchAndStoresItDurably() async throws {
+        try await withAcme { server, key in
+            let reply = try await server.logEvents(key: key, source: "web", [server.purchase("o1"), server.purchase("o2")])
+            #expect(reply.status == 200)
+            #expect(reply.json["events_received"]?.intValue == 2)
+            #expect(reply.json["events_processed"]?.intValue == 2)
+            #expect(reply.json["match_quality"]?.doubleValue == 1)
+            #expect(reply.json["ext"]?["duplicates"]?.intValue == 0)
+            #expect(reply.json["errors"] == nil)
+            let probe = DatabaseProbe(path: server.databasePath)
+            #expect(try probe.count("SELECT COUNT(*) FROM events WHERE account_id = 'acme'") == 2)
+        }
+    }
+
+    @Test func resentEventsAreAcknowledgedAndStoredOnce() async throws {
+        try await withAcme { server, key in
+            _ = try await server.logEvents(key: key, source: "web", [server.purchase("o1")])
+            let again = try await server.logEvents(key: key, source: "web", [server.purchase("o1"), server.purchase("o2"), server.purchase("o2")])
+            #expect(again.status == 200)
+            #expect(again.json["events_processed"]?.intValue == 3)
+            #expect(again.json["ext"]?["duplicates"]?.intValue == 2, "o1 was known; the second o2 repeats the first")
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 2)
+            // Same id, other event type: a different event.
+            var lead = server.purchase("o1")
+            if case .object(var o) = lead { o["event_type"] = .string("lead"); lead = .object(o) }
+            let third = try await server.logEvents(key: key, source: "web", [lead])
+            #expect(third.json["ext"]?["duplicates"]?.intValue == 0)
+        }
+    }
+
+    @Test func invalidEventsFailAloneInPartialFailures() async throws {
+        try await withAcme { server, key in
+            let bad = server.purchase("bad", extra: ["user_match": .object(["hashed_email": .string("bob@example.com")])])
+            let reply = try await server.logEvents(key: key, source: "web", [server.purchase("good"), bad])
+            #expect(reply.status == 200)
+            #expect(reply.json["events_processed"]?.intValue == 1)
+            let failure = try #require(reply.json["partial_failures"]?[0])
+            #expect(failure["event_id"]?.stringValue == "bad")
+            #expect(failure["code"]?.stringValue == "VALIDATION_ERROR")
+            #expect(failure["field"]?.stringValue == "events[1].user_match.hashed_email")
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT CAST(payload AS TEXT) FROM events")
+            #expect(stored.count == 1)
+            #expect(!stored.joined().contains("bob@example.com"), "raw PII is never stored")
+        }
+    }
+
+    @Test func aBatchWithNothingValidIs400WithEveryError() async throws {
+        try await withAcme(configure: { $0.maxReportedFailures = 2 }) { server, key in
+            let events = (0..<3).map { server.purchase("p\($0)", extra: ["event_type": .string("refund")]) }
+            let reply = try await server.logEvents(key: key, source: "web", events)
+            #expect(reply.status == 400)
+            #expect(reply.json["errors"]?.arrayValue?.count == 2, "capped by the setting")
+            #expect(reply.json["ext"]?["errors_total"]?.intValue == 3)
+            #expect(reply.firstError?["field"]?.stringValue == "events[0].event_type")
+            #expect(reply.json["events_received"] == nil)
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+        }
+    }
+
+    @Test func unknownFieldsAreKept() async throws {
+        try await withAcme { server, key in
+            let event = server.purchase("x1", extra: ["partner_ref": .object(["campaign": .string("bf-2026")])])
+            let reply = try await server.logEvents(key: key, source: "web", [event])
+            #expect(reply.status == 200)
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT CAST(payload AS TEXT) FROM events")
+            #expect(stored.first?.contains(#""partner_ref":{"campaign":"bf-2026"}"#) == true)
+        }
+    }
+
+    @Test func warnsAboutEventsThatCannotBeAttributed() async throws {
+        try await withAcme { server, key in
+            let anonymous = server.purchase("a1", extra: ["user_match": .null])
+            let gclid = server.purchase("a2", extra: ["user_match": .object(["click_id": .string("G"), "click_id_type": .string("gclid")])])
+            let reply = try await server.logEvents(key: key, source: "web", [anonymous, gclid, server.purchase("a3")])
+            #expect(reply.status == 200)
+            let warnings = reply.json["warnings"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(warnings.contains { $0.contains("1 of 3 accepted events carry no user_match") })
+            #expect(warnings.contains { $0.contains("gclid") })
+            #expect(reply.json["match_quality"]?.doubleValue == 0.6667)
+        }
+    }
+
+    @Test func envelopeErrorsAre400WithTheirField() async throws {
+        try await withAcme(configure: { $0.maxEventsPerBatch = 3 }) { server, key in
+            let malformed = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(#"{"event_source_id": "web", "events": ["#.utf8))
+            #expect(malformed.status == 400)
+            #expect(malformed.firstError?["code"]?.stringValue == "INVALID_REQUEST")
+            #expect(malformed.firstError?["message"]?.stringValue == "Invalid JSON payload")
+
+            let noSource = try await server.post("/agentic/v1/capi", key: key, json: .object(["events": .array([server.purchase("a")])]))
+            #expect(noSource.status == 400)
+            #expect(noSource.firstError?["field"]?.stringValue == "event_source_id")
+
+            let noEvents = try await server.post("/agentic/v1/capi", key: key, json: .object(["event_source_id": .string("web")]))
+            #expect(noEvents.status == 400)
+            #expect(noEvents.firstError?["field"]?.stringValue == "events")
+
+            let empty = try await server.logEvents(key: key, source: "web", [])
+            #expect(empty.status == 400)
+            #expect(empty.firstError?["field"]?.stringValue == "events")
+
+            let tooMany = try await server.logEvents(key: key, source: "web", (0..<4).map { server.purchase("t\($0)") })
+            #expect(tooMany.status == 400)
+            #expect(tooMany.firstError?["field"]?.stringValue == "events")
+
+            let badKey = try await server.logEvents(key: key, source: "web", [server.purchase("k")], extra: ["idempotency_key": .string("short")])
+            #expect(badKey.status == 400)
+            #expect(badKey.firstError?["field"]?.stringValue == "idempotency_key")
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+        }
+    }
+
+    @Test func wrongContentTypeIs415() async throws {
+        try await withAcme { server, key in
+            let body = Data(#"{"event_source_id":"web","events":[]}"#.utf8)
+            let plain = try await server.request("POST", "/agentic/v1/capi", key: key, body: body, contentType: "text/plain")
+            #expect(plain.status == 415)
+            #expect(plain.firstError?["message"]?.stringValue == "Content-Type must be application/json")
+            let withCharset = try await server.request(
+                "POST", "/agentic/v1/capi", key: key,
+                body: Data(JSONValue.object(["event_source_id": .string("web"), "events": .array([server.purchase("c")])]).canonicalText.utf8),
+                contentType: "application/json; charset=utf-8")
+            #expect(withCharset.status == 200)
+        }
+    }
+
+    @Test func bodyOverTheLimitIs413() async throws {
+        try await withAcme(configure: { $0.maxBodyBytes = 64 * 1024 }) { server, key in
+            let events = (0..<400).map { server.purchase("big\($0)") }
+            let reply = try await server.logEvents(key: key, source: "web", events)
+            #expect(reply.status == 413)
+            #expect(reply.firstError?["code"]?.stringValue == "INVALID_REQUEST")
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+        }
+    }
+
+    @Test func keysAreCheckedBeforeAnything() async throws {
+        try await withAcme { server, key in
+            let events = [server.purchase("z")]
+            let missing = try await server.logEvents(key: "", source: "web", events)
+            #expect(missing.status == 401)
+            #expect(missing.firstError?["code"]?.stringValue == "AUTH_REQUIRED")
+            let unknown = try await server.logEvents(key: "scope3_notakey", source: "web", events)
+            #expect(unknown.status == 401)
+            #expect(unknown.firstError?["code"]?.stringValue == "AUTH_INVALID")
+
+            let prefix = String(key.prefix(APIKey.prefixLength))
+            #expect(try await server.store.revokeAPIKey(prefix: prefix, at: 1))
+            let revoked = try await server.logEvents(key: key, source: "web", events)
+            #expect(revoked.status == 401)
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+        }
+    }
+
+    @Test func theAdCPAuthHeaderWorksToo() async throws {
+        try await withAcme { server, key in
+            let body = Data(JSONValue.object(["event_source_id": .string("web"), "events": .array([server.purchase("h")])]).canonicalText.utf8)
+            let reply = try await server.request("POST", "/agentic/v1/capi", body: body, headers: ["x-adcp-auth": key])
+            #expect(reply.status == 200)
+        }
+    }
+
+    @Test func aSourceOfAnotherAccountLooksLikeNoSourceAtAll() async throws {
+        try await withAcme { server, acmeKey in
+            let otherKey = try await server.account("globex")
+            _ = try await server.sync(key: otherKey, [.object(["event_source_id": .string("globex_only")])])
+            let foreign = try await server.logEvents(key: acmeKey, source: "globex_only", [server.purchase("f")])
+            let nowhere = try await server.logEvents(key: acmeKey, source: "no_such_source", [server.purchase("f")])
+            #expect(foreign.status == 403)
+            #expect(nowhere.status == 403)
+            #expect(foreign.firstError?["code"]?.stringValue == "REFERENCE_NOT_FOUND")
+            #expect(foreign.firstError?["field"]?.stringValue == "event_source_id")
+            #expect(foreign.firstError?["message"]?.stringValue?.contains("sync_event_sources") == true)
+            #expect(foreign.firstError?["message"]?.stringValue?.replacingOccurrences(of: "globex_only", with: "X")
+                == nowhere.firstError?["message"]?.stringValue?.replacingOccurrences(of: "no_such_source", with: "X"))
+            // Both accounts may name a source `web`; each sees its own.
+            _ = try await server.sync(key: otherKey, [.object(["event_source_id": .string("web")])])
+            let mine = try await server.logEvents(key: acmeKey, source: "web", [server.purchase("same")])
+            let theirs = try await server.logEvents(key: otherKey, source: "web", [server.purchase("same")])
+            #expect(mine.json["ext"]?["duplicates"]?.intValue == 0)
+            #expect(theirs.json["ext"]?["duplicates"]?.intValue == 0, "dedup is per account")
+        }
+    }
+
+    @Test func idempotencyKeyReplaysOrConflicts() async throws {
+        try await withAcme { server, key in
+            let idem: [String: JSONValue] = ["idempotency_key": .string("0b8c3a52-2f1e-4c1a-9d7e-1f2a3b4c5d6e")]
+            let first = try await server.logEvents(key: key, source: "web", [server.purchase("i1")], extra: idem)
+            let second = try await server.logEvents(key: key, source: "web", [server.purchase("i1")], extra: idem)
+            #expect(first.status == 200 && second.status == 200)
+            #expect(first.body == second.body, "the first response is returned again")
+            #expect(second.json["ext"]?["duplicates"]?.intValue == 0, "not re-counted as a duplicate")
+            let other = try await server.logEvents(key: key, source: "web", [server.purchase("i2")], extra: idem)
+            #expect(other.status == 409)
+            #expect(other.firstError?["code"]?.stringValue == "IDEMPOTENCY_CONFLICT")
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 1)
+        }
+    }
+
+    @Test func testEventsAreStoredApartAndListedNewestFirst() async throws {
+        try await withAcme { server, key in
+            let code: [String: JSONValue] = ["test_event_code": .string("TEST42")]
+            let first = try await server.logEvents(key: key, source: "web", [server.purchase("t1")], extra: code)
+            #expect(first.status == 200)
+            #expect(first.json["ext"]?["test_event_code"]?.stringValue == "TEST42")
+            server.clock.advance(seconds: 5)
+            let bad = server.purchase("t2", extra: ["event_type": .string("refund")])
+            let second = try await server.logEvents(key: key, source: "web", [server.purchase("t3"), bad], extra: code)
+            #expect(second.status == 200)
+            let probe = DatabaseProbe(path: server.databasePath)
+            #expect(try probe.count("SELECT COUNT(*) FROM events") == 0, "test events never reach production data")
+
+            let list = try await server.request("GET", "/agentic/v1/test-events?event_source_id=web&test_event_code=TEST42", key: key)
+            #expect(list.status == 200)
+            let items = list.json["test_events"]?.arrayValue ?? []
+            #expect(items.map { $0["event_id"]?.stringValue ?? "" } == ["t2", "t3", "t1"] || items.map { $0["event_id"]?.stringValue ?? "" } == ["t3", "t2", "t1"])
+            #expect(items.last?["outcome"]?.stringValue == "accepted")
+            let failed = items.first { $0["event_id"]?.stringValue == "t2" }
+            #expect(failed?["outcome"]?.stringValue == "failed")
+            #expect(failed?["error"]?["field"]?.stringValue == "events[1].event_type")
+            #expect(items.first?["received_at"]?.stringValue == "2026-11-27T12:00:05.000Z")
+            #expect(items.last?["event"]?["event_id"]?.stringValue == "t1", "the event as sent")
+
+            let otherCode = try await server.request("GET", "/agentic/v1/test-events?event_source_id=web&test_event_code=NOPE", key: key)
+            #expect(otherCode.json["test_events"]?.arrayValue?.isEmpty == true)
+            let foreign = try await server.request("GET", "/agentic/v1/test-events?event_source_id=web", key: try await server.account("globex"))
+            #expect(foreign.status == 403)
+            let noSource = try await server.request("GET", "/agentic/v1/test-events", key: key)
+            #expect(noSource.status == 400)
+        }
+    }
+
+    @Test func eventTimeWindowsFollowTheClock() async throws {
+        try await withAcme(configure: { $0.maxEventAgeSeconds = 7 * 86_400 }) { server, key in
+            let old = server.purchase("old", ago: 8 * 86_400)
+            let recent = server.purchase("recent", ago: 6 * 86_400)
+            let future = server.purchase("future", ago: -600)
+            let reply = try await server.logEvents(key: key, source: "web", [old, recent, future])
+            #expect(reply.json["events_processed"]?.intValue == 1)
+            let fields = reply.json["partial_failures"]?.arrayValue?.compactMap { $0["field"]?.stringValue }
+            #expect(fields == ["events[0].event_time", "events[2].event_time"])
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await TestServer.run { server in
+            let health = try await server.request("GET", "/healthz")
+            #expect(health.status == 200)
+            let ready = try await server.request("GET", "/readyz")
+            #expect(ready.status == 200)
+            #expect(ready.json["status"]?.stringValue == "ready")
+        }
+    }
+}
+
