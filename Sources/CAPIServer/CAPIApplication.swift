@@ -2,6 +2,7 @@ import CAPICore
 import CAPIStore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application: health probes, the REST door and the MCP door.
 public enum CAPIApplication {
@@ -25,12 +26,20 @@ public enum CAPIApplication {
                 return Response.json(Array(#"{"status":"unavailable","reason":"database unreachable"}"#.utf8), status: 503)
             }
         }
-        ConversionRoutes(service: service).register(on: router.group("agentic/v1").add(middleware: auth))
+        let api = router.group("agentic/v1").add(middleware: auth)
+        ConversionRoutes(service: service).register(on: api)
+        PlatformRoutes(service: service).register(on: api)
+        LinkRoutes(service: service).register(on: router.group("agentic/v1"))
         addMCPRoutes(to: router.group().add(middleware: auth), service: service)
 
+        var services: [any Service] = []
+        if settings.attributionIntervalSeconds > 0 {
+            services.append(AttributionWorker(store: store, clock: clock, settings: settings, logger: logger))
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "capi"),
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
     }

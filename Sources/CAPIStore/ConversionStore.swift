@@ -14,7 +14,8 @@ public protocol ConversionStore: Sendable {
     func accounts() async throws -> [Account]
     func insertAPIKey(_ key: APIKeyRecord) async throws
     func apiKey(hash: String) async throws -> APIKeyRecord?
-    func apiKeys(accountID: String) async throws -> [APIKeyRecord]
+    /// An account's keys, or every key when `accountID` is nil.
+    func apiKeys(accountID: String?) async throws -> [APIKeyRecord]
     /// Revokes the key with this prefix; returns false when there is none.
     func revokeAPIKey(prefix: String, at: Int64) async throws -> Bool
     func touchAPIKey(hash: String, at: Int64) async throws
@@ -40,6 +41,59 @@ public protocol ConversionStore: Sendable {
 
     // Idempotency
     func idempotencyRecord(accountID: String, operation: String, key: String) async throws -> IdempotencyRecord?
+
+    // Media buys and exposures
+    /// Creates or replaces a media buy; `.conflict` when its id belongs to another account.
+    func upsertMediaBuy(_ buy: MediaBuy, at: Int64) async throws -> Bool
+    func mediaBuy(id: String) async throws -> MediaBuy?
+    func mediaBuys(accountID: String) async throws -> [MediaBuy]
+    /// Stores exposures, deduplicated by (account, exposure_id); returns how many were new.
+    func insertExposures(_ exposures: [Exposure], receivedAt: Int64) async throws -> Int
+
+    // Attribution
+    /// Attributes conversions that arrived since the last pass, and re-examines
+    /// earlier ones that exposures arriving since could now claim.
+    func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress
+    /// Recomputes every conversion whose event_time is in the range (all when nil).
+    func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int
+    func attributionExplanation(
+        accountID: String, eventSourceID: String, eventType: String, eventID: String
+    ) async throws -> AttributionExplanation?
+}
+
+public struct AttributionProgress: Sendable, Equatable {
+    /// Conversions attributed for the first time.
+    public var conversions: Int
+    /// Earlier conversions re-examined because of new exposures.
+    public var reexamined: Int
+    public var isIdle: Bool { conversions == 0 && reexamined == 0 }
+
+    public init(conversions: Int, reexamined: Int) {
+        self.conversions = conversions
+        self.reexamined = reexamined
+    }
+}
+
+/// Why a conversion is, or is not, credited to an exposure.
+public struct AttributionExplanation: Sendable, Equatable {
+    public enum Status: String, Sendable, Codable {
+        /// Not yet examined by the attributor.
+        case pending
+        case attributed
+        case unattributed
+        /// The same (event_type, event_id) arrived earlier from another source.
+        case duplicate
+    }
+
+    public var eventSourceID: String
+    public var eventType: String
+    public var eventID: String
+    public var eventTime: Int64
+    public var status: Status
+    public var duplicateOfSource: String?
+    public var decision: AttributionDecision?
+    public var exposure: Exposure?
+    public var window: AttributionWindow?
 }
 
 /// The result of a write guarded by an idempotency key.

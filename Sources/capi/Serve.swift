@@ -23,6 +23,16 @@ struct Serve: AsyncParsableCommand {
     var maxFutureSkewSeconds: Int?
     @Option(name: .customLong("max-reported-failures"), help: "Most per-event failures listed in a response (env CAPI_MAX_REPORTED_FAILURES, default 1000).")
     var maxReportedFailures: Int?
+    @Option(name: .customLong("signing-secret-file"), help: "File holding the secret that signs click and impression links (env CAPI_SIGNING_SECRET_FILE, or the secret itself in CAPI_SIGNING_SECRET). Without one, those links are off.")
+    var signingSecretFile: String?
+    @Flag(name: .customLong("trust-forwarded-for"), help: "Take click and impression client IPs from X-Forwarded-For (env CAPI_TRUST_FORWARDED_FOR).")
+    var trustForwardedFor = false
+    @Option(name: .customLong("attribution-interval"), help: "Seconds between background attribution passes when idle; 0 turns it off (env CAPI_ATTRIBUTION_INTERVAL, default 1).")
+    var attributionInterval: Double?
+    @Option(name: .customLong("max-exposures"), help: "Most exposures per feed request (env CAPI_MAX_EXPOSURES, default 100000).")
+    var maxExposures: Int?
+    @Option(name: .customLong("max-exposure-body-bytes"), help: "Largest exposure feed body (env CAPI_MAX_EXPOSURE_BODY_BYTES, default 67108864).")
+    var maxExposureBodyBytes: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env CAPI_LOG_LEVEL, default info).")
     var logLevel: String?
     @Flag(help: "Create a demo account and event source if missing, print a fresh key and a curl command (env CAPI_DEMO).")
@@ -39,21 +49,34 @@ struct Serve: AsyncParsableCommand {
         if let days = try maxEventAgeDays ?? Env.int("CAPI_MAX_EVENT_AGE_DAYS") { s.maxEventAgeSeconds = Int64(days) * 86_400 }
         if let skew = try maxFutureSkewSeconds ?? Env.int("CAPI_MAX_FUTURE_SKEW_SECONDS") { s.maxFutureSkewSeconds = Int64(skew) }
         s.maxReportedFailures = try maxReportedFailures ?? Env.int("CAPI_MAX_REPORTED_FAILURES") ?? s.maxReportedFailures
-        guard s.maxBodyBytes > 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
+        s.trustForwardedFor = trustForwardedFor || Env.bool("CAPI_TRUST_FORWARDED_FOR")
+        if let interval = attributionInterval ?? Env.string("CAPI_ATTRIBUTION_INTERVAL").flatMap(Double.init) {
+            s.attributionIntervalSeconds = interval
+        }
+        s.maxExposuresPerRequest = try maxExposures ?? Env.int("CAPI_MAX_EXPOSURES") ?? s.maxExposuresPerRequest
+        s.maxExposureBodyBytes = try maxExposureBodyBytes ?? Env.int("CAPI_MAX_EXPOSURE_BODY_BYTES") ?? s.maxExposureBodyBytes
+        s.signingSecret = try SigningSecret.load(file: signingSecretFile)
+        guard s.maxBodyBytes > 0, s.maxExposuresPerRequest > 0, s.maxExposureBodyBytes > 0, s.attributionIntervalSeconds >= 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
               s.maxReportedFailures > 0, (0...65_535).contains(s.port)
         else { throw ValidationError("limits must be positive and the port 0–65535") }
         return s
     }
 
     func run() async throws {
-        let settings = try settings()
+        var settings = try settings()
         var logger = Logger(label: "capi")
         let levelName = logLevel ?? Env.string("CAPI_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("unknown log level \(levelName)") }
         logger.logLevel = level
         let store = try await db.openStore()
         if demo || Env.bool("CAPI_DEMO") {
+            if settings.signingSecret == nil {
+                settings.signingSecret = try SigningSecret.demoSecret(besides: db.path)
+            }
             try await DemoSetup.run(store: store, settings: settings)
+        }
+        if settings.signingSecret == nil {
+            logger.notice("no signing secret: click and impression links are off (set CAPI_SIGNING_SECRET_FILE)")
         }
         logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(db.path)"])
         let app = CAPIApplication.build(settings: settings, store: store, logger: logger)

@@ -21,14 +21,16 @@ public struct APIKeyRecord: Sendable, Equatable {
     public var keyHash: String
     /// The first characters of the key, shown in listings and safe to log.
     public var prefix: String
-    public var accountID: String
+    /// The account an account key acts for; for a platform key, the one
+    /// account it is limited to, or nil for all.
+    public var accountID: String?
     public var role: Role
     public var createdAt: Int64
     public var lastUsedAt: Int64?
     public var revokedAt: Int64?
 
     public init(
-        keyHash: String, prefix: String, accountID: String, role: Role,
+        keyHash: String, prefix: String, accountID: String?, role: Role,
         createdAt: Int64, lastUsedAt: Int64? = nil, revokedAt: Int64? = nil
     ) {
         self.keyHash = keyHash

@@ -143,7 +143,11 @@ public enum EventSourceSync {
         }
         switch fields["ext"] {
         case nil, .null?: break
-        case .object?: config.ext = fields["ext"]
+        case .object?:
+            config.ext = fields["ext"]
+            if case .failure(let e) = AttributionWindow.from(sourceExt: config.ext) {
+                fail(e.field ?? "ext.attribution_window", e.message)
+            }
         default: fail("ext", "ext must be an object")
         }
         return errors.isEmpty ? .success((id, config)) : .failure(SourceFailure(id: id, errors: errors))

@@ -308,3 +308,24 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
     public var message: String
     public var offset: Int
 }
+
+extension JSONReader {
+    /// Reads any value into a `JSONValue` tree (for small, open-shaped parts).
+    public mutating func readValue(depth: Int = 0) throws(JSONSyntaxError) -> JSONValue {
+        guard depth < 64 else { throw JSONSyntaxError(message: "nesting too deep", offset: offset) }
+        switch try peekKind() {
+        case .object:
+            var fields: [String: JSONValue] = [:]
+            try readObject { (r, key) throws(JSONSyntaxError) in fields[key] = try r.readValue(depth: depth + 1) }
+            return .object(fields)
+        case .array:
+            var items: [JSONValue] = []
+            try readArray { (r, _) throws(JSONSyntaxError) in items.append(try r.readValue(depth: depth + 1)) }
+            return .array(items)
+        case .string: return .string(try readString())
+        case .number: return .number(try readNumber())
+        case .bool: return .bool(try readBool())
+        case .null: try readNull(); return .null
+        }
+    }
+}

@@ -228,3 +228,18 @@ public struct EventValidator: Sendable {
         return s.withUTF8 { b in b.count == 3 && b.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } }
     }
 }
+
+extension EventValidator {
+    /// The identifier rules of `user_match`, for other records that carry
+    /// identifiers (exposures). Fields are named relative to the record.
+    public static func identifiers(_ match: IncomingUserMatch, field prefix: String) -> Result<Identifiers, AdCPError> {
+        let validator = EventValidator(contract: EventSourceContract(), now: 0)
+        do throws(Violation) {
+            return .success(try validator.checkUserMatch(match))
+        } catch {
+            let path = error.path.hasPrefix("user_match.") ? String(error.path.dropFirst(11)) : error.path
+            return .failure(AdCPError(error.code, error.message.replacingOccurrences(of: "user_match needs", with: "identifiers need"),
+                                      field: prefix.isEmpty ? path : prefix + "." + path))
+        }
+    }
+}

@@ -36,6 +36,7 @@ public enum ErrorCode: String, Sendable, CaseIterable {
     case rateLimited = "RATE_LIMITED"
     case serviceUnavailable = "SERVICE_UNAVAILABLE"
     case conflict = "CONFLICT"
+    case mediaBuyNotFound = "MEDIA_BUY_NOT_FOUND"
 
     public var recovery: AdCPError.Recovery {
         switch self {

@@ -5,12 +5,12 @@ import NIOCore
 extension Request {
     /// The body of a JSON request as bytes, or the 413/415 response to send.
     /// A declared Content-Length over the limit is refused before reading.
-    mutating func jsonBody(maxBytes: Int) async throws -> JSONBody {
+    mutating func jsonBody(maxBytes: Int, accepting mediaTypes: [String] = ["application/json"]) async throws -> JSONBody {
         let contentType = headers[.contentType]?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard mediaType == "application/json" else {
+        guard mediaTypes.contains(mediaType) else {
             return .refused(.json(ConversionService.failure(415, AdCPError(
-                .invalidRequest, "Content-Type must be application/json",
+                .invalidRequest, "Content-Type must be \(mediaTypes.joined(separator: " or "))",
                 suggestion: "Send the header 'Content-Type: application/json'"))))
         }
         let tooLarge = Response.json(ConversionService.failure(413, AdCPError(

@@ -7,6 +7,7 @@ extension ConversionService {
 
     /// AdCP `sync_event_sources` (also `POST /agentic/v1/event-sources/sync`).
     public func syncEventSources(body: [UInt8], principal: Principal) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         let request: SyncEventSourcesRequest
         switch Self.decodeJSON(SyncEventSourcesRequest.self, from: body) {
         case .success(let r): request = r

@@ -7,6 +7,7 @@ extension ConversionService {
 
     /// AdCP `log_event` (also `POST /agentic/v1/capi`). `body` is the request JSON.
     public func logEvent(body: [UInt8], principal: Principal) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         let batch: LogEventBatch
         do {
             batch = try LogEventDecoder.decode(body, maxEvents: settings.maxEventsPerBatch)
@@ -100,10 +101,12 @@ extension ConversionService {
     ) -> LogEventResponse {
         var warnings: [String] = []
         var matchable = 0
+        var strength = 0.0
         var foreignClickTypes = Set<String>()
         var foreignClicks = 0
         for e in accepted {
             if e.identifiers.isMatchable { matchable += 1 }
+            strength += AttributionRules.matchStrength(e.identifiers)
             if e.identifiers.clickID != nil, e.identifiers.clickIDType != "sc3clid" {
                 foreignClicks += 1
                 foreignClickTypes.insert(e.identifiers.clickIDType ?? "unspecified")
@@ -116,7 +119,7 @@ extension ConversionService {
         if foreignClicks > 0 {
             warnings.append("\(foreignClicks) events carry click ids of type \(foreignClickTypes.sorted().joined(separator: ", ")) that this server cannot match; send the sc3clid from the landing URL with click_id_type 'sc3clid'")
         }
-        let quality = accepted.isEmpty ? 0 : (Double(matchable) / Double(accepted.count) * 10_000).rounded() / 10_000
+        let quality = accepted.isEmpty ? 0 : (strength / Double(accepted.count) * 10_000).rounded() / 10_000
         return LogEventResponse(
             events_received: received,
             events_processed: accepted.count,

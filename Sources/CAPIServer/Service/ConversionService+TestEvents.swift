@@ -7,6 +7,7 @@ extension ConversionService {
     public func testEvents(
         eventSourceID: String?, testEventCode: String?, limit: Int?, principal: Principal
     ) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         guard let eventSourceID, !eventSourceID.isEmpty else {
             return Self.failure(400, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
         }

@@ -18,6 +18,21 @@ public struct CAPISettings: Sendable {
     public var maxFutureSkewSeconds: Int64 = 300
     /// Most per-event failures listed in one response; the rest are counted.
     public var maxReportedFailures = 1_000
+    /// Secret that signs click and impression links (HMAC-SHA256). Read from
+    /// the environment or a file, never stored in the database or logged.
+    public var signingSecret: [UInt8]?
+    /// Take the client IP of clicks and impressions from X-Forwarded-For
+    /// (only behind a proxy you run).
+    public var trustForwardedFor = false
+    /// Most exposures in one `POST /agentic/v1/exposures`.
+    public var maxExposuresPerRequest = 100_000
+    /// Largest exposure feed body, in bytes.
+    public var maxExposureBodyBytes = 64 * 1024 * 1024
+    /// Seconds between background attribution passes when idle; 0 turns the
+    /// background attributor off (run `capi attribute` instead).
+    public var attributionIntervalSeconds = 1.0
+    /// Conversions examined per attribution transaction.
+    public var attributionBatchSize = 2_000
 
     public init() {}
 

@@ -14,7 +14,7 @@ enum SQLiteSchema {
                 CREATE TABLE api_keys (
                     key_hash TEXT PRIMARY KEY,
                     prefix TEXT NOT NULL UNIQUE,
-                    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+                    account_id TEXT REFERENCES accounts(account_id),
                     role TEXT NOT NULL,
                     created_at INTEGER NOT NULL,
                     last_used_at INTEGER,
@@ -50,11 +50,7 @@ enum SQLiteSchema {
                     order_id TEXT,
                     click_id TEXT,
                     click_id_type TEXT,
-                    hashed_email TEXT,
-                    hashed_phone TEXT,
-                    uids TEXT,
-                    client_ip TEXT,
-                    client_user_agent TEXT,
+                    identity_keys TEXT,
                     payload BLOB NOT NULL
                 );
                 CREATE UNIQUE INDEX events_dedup
@@ -84,6 +80,82 @@ enum SQLiteSchema {
                     response BLOB NOT NULL,
                     created_at INTEGER NOT NULL,
                     PRIMARY KEY (account_id, operation, idempotency_key)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v2-attribution") { db in
+            try db.execute(sql: """
+                CREATE TABLE media_buys (
+                    media_buy_id TEXT PRIMARY KEY,
+                    account_id TEXT NOT NULL REFERENCES accounts(account_id),
+                    name TEXT,
+                    currency TEXT NOT NULL,
+                    start_time TEXT,
+                    end_time TEXT,
+                    packages TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX media_buys_by_account ON media_buys(account_id, media_buy_id);
+                CREATE TABLE exposures (
+                    seq INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    exposure_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    media_buy_id TEXT NOT NULL,
+                    package_id TEXT NOT NULL,
+                    creative_id TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    cost REAL,
+                    click_id TEXT,
+                    keys TEXT NOT NULL,
+                    received_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX exposures_dedup ON exposures(account_id, exposure_id);
+                CREATE INDEX exposures_by_buy ON exposures(media_buy_id, time);
+                CREATE TABLE exposure_keys (
+                    account_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    exposure_seq INTEGER NOT NULL
+                );
+                CREATE INDEX exposure_keys_lookup ON exposure_keys(account_id, key, time);
+                CREATE TABLE event_keys (
+                    account_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    event_time INTEGER NOT NULL,
+                    event_seq INTEGER NOT NULL
+                );
+                CREATE INDEX event_keys_lookup ON event_keys(account_id, key, event_time);
+                CREATE INDEX event_keys_by_event ON event_keys(event_seq);
+                CREATE TABLE attributions (
+                    event_seq INTEGER PRIMARY KEY,
+                    account_id TEXT NOT NULL,
+                    event_source_id TEXT NOT NULL,
+                    event_type TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    event_time INTEGER NOT NULL,
+                    value REAL,
+                    currency TEXT,
+                    status TEXT NOT NULL,
+                    duplicate_of INTEGER,
+                    exposure_seq INTEGER,
+                    exposure_id TEXT,
+                    exposure_kind TEXT,
+                    media_buy_id TEXT,
+                    package_id TEXT,
+                    creative_id TEXT,
+                    model TEXT,
+                    matched_by TEXT,
+                    lag_ms INTEGER,
+                    window_ms INTEGER,
+                    attributed_at INTEGER NOT NULL
+                );
+                CREATE INDEX attributions_by_event ON attributions(account_id, event_type, event_id, event_seq);
+                CREATE INDEX attributions_by_buy ON attributions(media_buy_id, event_time);
+                CREATE TABLE attribution_cursors (
+                    name TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL
                 ) WITHOUT ROWID;
                 """)
         }

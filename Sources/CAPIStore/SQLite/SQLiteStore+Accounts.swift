@@ -27,8 +27,9 @@ extension SQLiteStore {
 
     public func insertAPIKey(_ key: APIKeyRecord) async throws {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account_id = ?", arguments: [key.accountID]) == true else {
-                throw StoreError.notFound("account '\(key.accountID)'")
+            if let account = key.accountID,
+               try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account_id = ?", arguments: [account]) != true {
+                throw StoreError.notFound("account '\(account)'")
             }
             try db.execute(
                 sql: """
@@ -45,12 +46,15 @@ extension SQLiteStore {
         }
     }
 
-    public func apiKeys(accountID: String) async throws -> [APIKeyRecord] {
+    public func apiKeys(accountID: String?) async throws -> [APIKeyRecord] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, prefix",
-                arguments: [accountID]
-            ).map(Self.apiKey)
+            if let accountID {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, prefix",
+                    arguments: [accountID]
+                ).map(Self.apiKey)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, prefix").map(Self.apiKey)
         }
     }
 

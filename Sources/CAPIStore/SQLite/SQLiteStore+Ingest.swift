@@ -25,19 +25,19 @@ extension SQLiteStore {
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at,
-                action_source, value, currency, order_id, click_id, click_id_type, hashed_email, hashed_phone,
-                uids, client_ip, client_user_agent, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                action_source, value, currency, order_id, click_id, click_id_type, identity_keys, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
         var inserted = 0
         for e in batch.events {
             let ids = e.identifiers
+            let keys = IdentityKey.keys(for: ids)
             statement.setUncheckedArguments([
                 batch.accountID, batch.eventSourceID, e.eventType.rawValue, e.eventID, e.eventTime, batch.receivedAt,
                 e.actionSource?.rawValue, e.value, e.currency, e.orderID, ids.clickID, ids.clickIDType,
-                ids.hashedEmail, ids.hashedPhone, ids.uids.isEmpty ? nil : JSONText.uids(ids.uids),
-                ids.clientIP, ids.clientUserAgent, Data(batch.body[e.raw]),
+                keys.isEmpty ? nil : keys.map(\.storageKey).joined(separator: IdentityKey.listSeparator),
+                Data(batch.body[e.raw]),
             ])
             try statement.execute()
             inserted += db.changesCount

@@ -1,0 +1,58 @@
+/// One identifier an exposure and a conversion can share, in a form that
+/// can be indexed: `kind` names what matched, `value` is the identifier.
+public struct IdentityKey: Sendable, Hashable, Comparable {
+    /// `sc3clid`, `uid:<type>`, `hashed_email`, `hashed_phone` or `ip_ua`.
+    public var kind: String
+    public var value: String
+
+    public init(kind: String, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    /// Separates keys in a stored list (ASCII record separator).
+    public static let listSeparator = "\u{1E}"
+
+    /// Reads a stored list back.
+    public static func list(_ text: String?) -> [IdentityKey] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.split(separator: "\u{1E}").compactMap { IdentityKey(storageKey: String($0)) }
+    }
+
+    /// The single indexed text: kind, a unit separator, value.
+    public var storageKey: String { kind + "\u{1F}" + value }
+
+    public init?(storageKey: String) {
+        guard let sep = storageKey.firstIndex(of: "\u{1F}") else { return nil }
+        kind = String(storageKey[..<sep])
+        value = String(storageKey[storageKey.index(after: sep)...])
+    }
+
+    /// Stronger identifiers first: when one exposure matches through several,
+    /// the explanation names the strongest.
+    public var strength: Int {
+        switch kind {
+        case "sc3clid": 0
+        case "hashed_email": 2
+        case "hashed_phone": 3
+        case "ip_ua": 4
+        default: 1
+        }
+    }
+
+    public static func < (a: IdentityKey, b: IdentityKey) -> Bool {
+        (a.strength, a.kind, a.value) < (b.strength, b.kind, b.value)
+    }
+
+    /// The keys an identity carries, strongest first. A click id counts only
+    /// when it is capi's own `sc3clid`; other platforms' ids cannot match here.
+    public static func keys(for ids: Identifiers) -> [IdentityKey] {
+        var keys: [IdentityKey] = []
+        if let click = ids.clickID, ids.clickIDType == "sc3clid" { keys.append(IdentityKey(kind: "sc3clid", value: click)) }
+        for uid in ids.uids { keys.append(IdentityKey(kind: "uid:" + uid.type.rawValue, value: uid.value)) }
+        if let e = ids.hashedEmail { keys.append(IdentityKey(kind: "hashed_email", value: e)) }
+        if let p = ids.hashedPhone { keys.append(IdentityKey(kind: "hashed_phone", value: p)) }
+        if let ip = ids.clientIP, let ua = ids.clientUserAgent { keys.append(IdentityKey(kind: "ip_ua", value: ip + "|" + ua)) }
+        return keys.sorted()
+    }
+}

@@ -1,0 +1,91 @@
+/// A media buy the ad platform registered: its packages and creatives, and
+/// each creative's landing page (the only place a click may redirect to).
+public struct MediaBuy: Sendable, Equatable, Codable {
+    public var media_buy_id: String
+    public var account_id: String
+    public var name: String?
+    /// ISO 4217; spend and conversion value are reported in it, never mixed.
+    public var currency: String
+    public var start_time: String?
+    public var end_time: String?
+    public var packages: [Package]
+
+    public struct Package: Sendable, Equatable, Codable {
+        public var package_id: String
+        public var name: String?
+        public var creatives: [Creative]
+
+        public init(package_id: String, name: String? = nil, creatives: [Creative]) {
+            self.package_id = package_id
+            self.name = name
+            self.creatives = creatives
+        }
+    }
+
+    public struct Creative: Sendable, Equatable, Codable {
+        public var creative_id: String
+        public var name: String?
+        public var landing_url: String
+
+        public init(creative_id: String, name: String? = nil, landing_url: String) {
+            self.creative_id = creative_id
+            self.name = name
+            self.landing_url = landing_url
+        }
+    }
+
+    public init(
+        media_buy_id: String, account_id: String, name: String? = nil, currency: String,
+        start_time: String? = nil, end_time: String? = nil, packages: [Package]
+    ) {
+        self.media_buy_id = media_buy_id
+        self.account_id = account_id
+        self.name = name
+        self.currency = currency
+        self.start_time = start_time
+        self.end_time = end_time
+        self.packages = packages
+    }
+
+    /// The creative at a package, if registered.
+    public func creative(package: String, creative: String) -> Creative? {
+        packages.first { $0.package_id == package }?.creatives.first { $0.creative_id == creative }
+    }
+
+    /// Every problem with a media buy as sent, with its field.
+    public func problems() -> [AdCPError] {
+        var errors: [AdCPError] = []
+        func fail(_ field: String, _ message: String) { errors.append(AdCPError(.invalidRequest, message, field: field)) }
+        if !Self.isIdentifier(media_buy_id) { fail("media_buy_id", "media_buy_id must be 1 to 128 characters of A-Z a-z 0-9 _ . : -") }
+        if account_id.isEmpty { fail("account_id", "account_id is required") }
+        if !EventValidator.isCurrencyCode(currency) { fail("currency", "currency must be a 3-letter ISO 4217 code in capitals") }
+        for (name, value) in [("start_time", start_time), ("end_time", end_time)] {
+            if let value, RFC3339.parseMilliseconds(value) == nil { fail(name, "\(name) must be an RFC 3339 timestamp with an offset") }
+        }
+        if packages.isEmpty { fail("packages", "a media buy needs at least one package") }
+        var packageIDs = Set<String>()
+        for (i, p) in packages.enumerated() {
+            if !Self.isIdentifier(p.package_id) || !packageIDs.insert(p.package_id).inserted {
+                fail("packages[\(i)].package_id", "package_id must be a unique identifier of A-Z a-z 0-9 _ . : -")
+            }
+            var creativeIDs = Set<String>()
+            for (j, c) in p.creatives.enumerated() {
+                if !Self.isIdentifier(c.creative_id) || !creativeIDs.insert(c.creative_id).inserted {
+                    fail("packages[\(i)].creatives[\(j)].creative_id", "creative_id must be a unique identifier of A-Z a-z 0-9 _ . : -")
+                }
+                if WebURL.host(of: c.landing_url) == nil {
+                    fail("packages[\(i)].creatives[\(j)].landing_url", "landing_url must be an absolute http(s) URL")
+                }
+            }
+        }
+        return errors
+    }
+
+    /// Ids that appear in URL paths: kept to a URL-safe alphabet.
+    public static func isIdentifier(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || c == UInt8(ascii: "-")
+        }
+    }
+}

@@ -1,0 +1,270 @@
+import CAPICore
+import GRDB
+
+extension SQLiteStore {
+    /// Exposures examined per pass when looking for conversions they could claim.
+    static let exposureChunk = 20_000
+
+    public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
+        try await pool.write { db in
+            var pass = try AttributionPass(db, at: at)
+            let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk)
+            let conversions = try pass.attributeNewConversions(limit: maxConversions)
+            return AttributionProgress(conversions: conversions, reexamined: reexamined)
+        }
+    }
+
+    public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {
+        try await pool.write { db in
+            var pass = try AttributionPass(db, at: at)
+            return try pass.rebuild(from: from ?? .min, to: to ?? .max)
+        }
+    }
+
+    public func attributionExplanation(
+        accountID: String, eventSourceID: String, eventType: String, eventID: String
+    ) async throws -> AttributionExplanation? {
+        try await pool.read { db in
+            guard let event = try Row.fetchOne(
+                db,
+                sql: "SELECT seq, event_time FROM events WHERE account_id = ? AND event_source_id = ? AND event_type = ? AND event_id = ?",
+                arguments: [accountID, eventSourceID, eventType, eventID])
+            else { return nil }
+            let seq: Int64 = event["seq"]
+            var explanation = AttributionExplanation(
+                eventSourceID: eventSourceID, eventType: eventType, eventID: eventID, eventTime: event["event_time"],
+                status: .pending, duplicateOfSource: nil, decision: nil, exposure: nil, window: nil)
+            let windows = try AttributionPass.windows(db)
+            explanation.window = windows[AttributionPass.sourceKey(accountID, eventSourceID)] ?? .standard
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM attributions WHERE event_seq = ?", arguments: [seq]) else {
+                return explanation
+            }
+            explanation.status = AttributionExplanation.Status(rawValue: row["status"]) ?? .pending
+            if let original: Int64 = row["duplicate_of"] {
+                explanation.duplicateOfSource = try String.fetchOne(
+                    db, sql: "SELECT event_source_id FROM events WHERE seq = ?", arguments: [original])
+            }
+            if let exposureID: String = row["exposure_id"], let model: String = row["model"] {
+                explanation.decision = AttributionDecision(
+                    exposureID: exposureID, model: AttributionDecision.Model(rawValue: model) ?? .clickThrough,
+                    matchedBy: row["matched_by"] ?? "", lagMilliseconds: row["lag_ms"] ?? 0, windowMilliseconds: row["window_ms"] ?? 0)
+                if let e = try Row.fetchOne(db, sql: "SELECT * FROM exposures WHERE seq = ?", arguments: [row["exposure_seq"] as Int64?]) {
+                    explanation.exposure = Exposure(
+                        exposureID: e["exposure_id"], kind: Exposure.Kind(rawValue: e["kind"]) ?? .impression,
+                        accountID: e["account_id"], mediaBuyID: e["media_buy_id"], packageID: e["package_id"],
+                        creativeID: e["creative_id"], time: e["time"], cost: e["cost"], clickID: e["click_id"])
+                }
+            }
+            return explanation
+        }
+    }
+}
+
+/// One attribution pass inside a write transaction. Every decision is a
+/// function of the conversion, the exposures stored and the source's window,
+/// so a rebuild reproduces exactly what the incremental passes wrote.
+struct AttributionPass {
+    let db: Database
+    let at: Int64
+    let windows: [String: AttributionWindow]
+    /// The longest window of any source: how far back any lookup reaches.
+    let longestWindow: Int64
+
+    init(_ db: Database, at: Int64) throws {
+        self.db = db
+        self.at = at
+        windows = try Self.windows(db)
+        longestWindow = ([AttributionWindow.standard] + Array(windows.values))
+            .map { max($0.postClick.milliseconds, $0.postView.milliseconds) }.max() ?? 0
+    }
+
+    static func sourceKey(_ account: String, _ source: String) -> String { account + "\u{1F}" + source }
+
+    /// Each source's window, read from its `ext.attribution_window`.
+    static func windows(_ db: Database) throws -> [String: AttributionWindow] {
+        var out: [String: AttributionWindow] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT account_id, event_source_id, ext FROM event_sources WHERE ext IS NOT NULL") {
+            let ext = (row["ext"] as String?).flatMap(JSONValue.parse)
+            if case .success(let w) = AttributionWindow.from(sourceExt: ext), w != .standard {
+                out[sourceKey(row["account_id"], row["event_source_id"])] = w
+            }
+        }
+        return out
+    }
+
+    func cursor(_ name: String) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT position FROM attribution_cursors WHERE name = ?", arguments: [name]) ?? 0
+    }
+
+    func setCursor(_ name: String, _ position: Int64) throws {
+        try db.execute(
+            sql: "INSERT INTO attribution_cursors (name, position) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            arguments: [name, position])
+    }
+
+    /// New conversions, in arrival order, each examined for the first time.
+    mutating func attributeNewConversions(limit: Int) throws -> Int {
+        let start = try cursor("conversions")
+        let rows = try Row.fetchAll(db, sql: "\(Self.eventColumns) WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, limit])
+        for row in rows { try attribute(row, firstTime: true) }
+        if let last = rows.last { try setCursor("conversions", last["seq"]) }
+        return rows.count
+    }
+
+    /// Exposures that arrived late can claim conversions examined before them.
+    mutating func reexamineForNewExposures(limit: Int) throws -> Int {
+        let start = try cursor("exposures")
+        let conversionsSeen = try cursor("conversions")
+        let exposures = try Row.fetchAll(
+            db, sql: "SELECT seq, account_id, time, keys FROM exposures WHERE seq > ? ORDER BY seq LIMIT ?",
+            arguments: [start, limit])
+        guard let last = exposures.last else { return 0 }
+        var affected = Set<Int64>()
+        if conversionsSeen > 0 {
+            let lookup = try db.cachedStatement(sql: """
+                SELECT event_seq FROM event_keys
+                WHERE account_id = ? AND key = ? AND event_time >= ? AND event_time <= ? AND event_seq <= ?
+                """)
+            for e in exposures {
+                let time: Int64 = e["time"]
+                let account: String = e["account_id"]
+                let keysText: String = e["keys"]
+                for key in keysText.split(separator: Character(IdentityKey.listSeparator)) {
+                    let seqs = try Int64.fetchAll(lookup, arguments: [account, String(key), time, time + longestWindow, conversionsSeen])
+                    affected.formUnion(seqs)
+                }
+            }
+        }
+        for seq in affected.sorted() {
+            if let row = try Row.fetchOne(db, sql: "\(Self.eventColumns) WHERE seq = ?", arguments: [seq]) {
+                try attribute(row, firstTime: false)
+            }
+        }
+        try setCursor("exposures", last["seq"])
+        return affected.count
+    }
+
+    /// Recomputes conversions with event_time in the range, in arrival order.
+    mutating func rebuild(from: Int64, to: Int64) throws -> Int {
+        let seen = try cursor("conversions")
+        let rows = try Row.fetchAll(
+            db, sql: "\(Self.eventColumns) WHERE event_time >= ? AND event_time <= ? AND seq <= ? ORDER BY seq",
+            arguments: [from, to, seen])
+        for row in rows {
+            let seq: Int64 = row["seq"]
+            try db.execute(sql: "DELETE FROM attributions WHERE event_seq = ?", arguments: [seq])
+            try db.execute(sql: "DELETE FROM event_keys WHERE event_seq = ?", arguments: [seq])
+        }
+        for row in rows { try attribute(row, firstTime: true) }
+        return rows.count
+    }
+
+    static let eventColumns = """
+        SELECT seq, account_id, event_source_id, event_type, event_id, event_time, value, currency, identity_keys FROM events
+        """
+
+    /// Decides one conversion and records the decision.
+    func attribute(_ event: Row, firstTime: Bool) throws {
+        let seq: Int64 = event["seq"]
+        let account: String = event["account_id"]
+        let source: String = event["event_source_id"]
+        let type: String = event["event_type"]
+        let id: String = event["event_id"]
+        let time: Int64 = event["event_time"]
+        let keys = IdentityKey.list(event["identity_keys"])
+        if firstTime {
+            let insertKey = try db.cachedStatement(sql: "INSERT INTO event_keys (account_id, key, event_time, event_seq) VALUES (?, ?, ?, ?)")
+            for key in keys {
+                insertKey.setUncheckedArguments([account, key.storageKey, time, seq])
+                try insertKey.execute()
+            }
+        }
+        var record = AttributionRecord(
+            eventSeq: seq, account: account, source: source, type: type, id: id, time: time,
+            value: event["value"], currency: event["currency"], at: at)
+
+        // One conversion per (account, event_type, event_id), whichever source sent it first.
+        if let original = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT event_seq FROM attributions
+                WHERE account_id = ? AND event_type = ? AND event_id = ? AND event_seq < ? AND status != 'duplicate'
+                ORDER BY event_seq LIMIT 1
+                """,
+            arguments: [account, type, id, seq]) {
+            record.status = "duplicate"
+            record.duplicateOf = original
+            try record.save(db)
+            return
+        }
+
+        let window = windows[Self.sourceKey(account, source)] ?? .standard
+        let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
+        let lookup = try db.cachedStatement(sql: """
+            SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
+            FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
+            WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ?
+            """)
+        var candidates: [ExposureCandidate] = []
+        var details: [String: Row] = [:]
+        for key in keys {  // strongest first: the first key to find an exposure names the match
+            for row in try Row.fetchAll(lookup, arguments: [account, key.storageKey, time - lookback, time]) {
+                let exposureID: String = row["exposure_id"]
+                guard details[exposureID] == nil else { continue }
+                details[exposureID] = row.copy()
+                candidates.append(ExposureCandidate(
+                    exposureID: exposureID, kind: Exposure.Kind(rawValue: row["kind"]) ?? .impression,
+                    time: row["time"], matchedBy: key))
+            }
+        }
+        if let decision = AttributionRules.decide(eventTime: time, window: window, candidates: candidates),
+           let exposure = details[decision.exposureID] {
+            record.status = "attributed"
+            record.decision = decision
+            record.exposureSeq = exposure["seq"]
+            record.exposureKind = exposure["kind"]
+            record.mediaBuyID = exposure["media_buy_id"]
+            record.packageID = exposure["package_id"]
+            record.creativeID = exposure["creative_id"]
+        } else {
+            record.status = "unattributed"
+        }
+        try record.save(db)
+    }
+}
+
+/// A row of the attributions table.
+struct AttributionRecord {
+    var eventSeq: Int64
+    var account: String
+    var source: String
+    var type: String
+    var id: String
+    var time: Int64
+    var value: Double?
+    var currency: String?
+    var at: Int64
+    var status = "unattributed"
+    var duplicateOf: Int64?
+    var decision: AttributionDecision?
+    var exposureSeq: Int64?
+    var exposureKind: String?
+    var mediaBuyID: String?
+    var packageID: String?
+    var creativeID: String?
+
+    func save(_ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO attributions (event_seq, account_id, event_source_id, event_type, event_id, event_time,
+                value, currency, status, duplicate_of, exposure_seq, exposure_id, exposure_kind, media_buy_id, package_id,
+                creative_id, model, matched_by, lag_ms, window_ms, attributed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        statement.setUncheckedArguments([
+            eventSeq, account, source, type, id, time, value, currency, status, duplicateOf, exposureSeq,
+            decision?.exposureID, exposureKind, mediaBuyID, packageID, creativeID, decision?.model.rawValue,
+            decision?.matchedBy, decision?.lagMilliseconds, decision?.windowMilliseconds, at,
+        ])
+        try statement.execute()
+    }
+}
