@@ -73,6 +73,15 @@ struct TestServer: Sendable {
         return minted.key
     }
 
+    /// A platform key (the ad server's), serving every account.
+    func platformKey() async throws -> String {
+        let minted = APIKey.mint()
+        try await store.insertAPIKey(APIKeyRecord(keyHash: minted.hash, prefix: minted.prefix, accountID: nil, role: .platform, createdAt: 0))
+        return minted.key
+    }
+
+    var port: Int { Int(baseURL.split(separator: ":").last ?? "") ?? 0 }
+
     struct Reply: Sendable {
         var status: Int
         var body: Data
@@ -104,6 +113,10 @@ struct TestServer: Sendable {
 
     func post(_ path: String, key: String?, json: JSONValue) async throws -> Reply {
         try await request("POST", path, key: key, body: Data(json.canonicalText.utf8))
+    }
+
+    func put(_ path: String, key: String?, json: JSONValue) async throws -> Reply {
+        try await request("PUT", path, key: key, body: Data(json.canonicalText.utf8))
     }
 
     /// `POST /agentic/v1/event-sources/sync`.
