@@ -12,7 +12,17 @@ enum RawHTTP {
         var body: [UInt8]
     }
 
-    static func get(port: Int, _ target: String, headers: [String: String] = [:]) throws -> Answer {
+    /// Runs on its own thread: a blocking read on the cooperative pool could
+    /// starve the in-process server it is waiting for.
+    static func get(port: Int, _ target: String, headers: [String: String] = [:]) async throws -> Answer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try blockingGet(port: port, target, headers: headers) })
+            }
+        }
+    }
+
+    static func blockingGet(port: Int, _ target: String, headers: [String: String]) throws -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
         defer { close(fd) }
