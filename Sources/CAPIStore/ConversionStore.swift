@@ -38,6 +38,10 @@ public protocol ConversionStore: Sendable {
         respond: @Sendable (IngestCounts) -> [UInt8]
     ) async throws -> StoreOutcome<IngestCounts>
     func testEvents(accountID: String, eventSourceID: String, testEventCode: String?, limit: Int) async throws -> [TestEventRecord]
+    /// Adds to a source's hourly counters (for batches refused whole).
+    func recordCounters(accountID: String, eventSourceID: String, at: Int64, _ counters: SourceCounters) async throws
+    /// Each source's counters summed over the hours since `since`.
+    func counters(accountID: String, since: Int64) async throws -> [String: SourceCounters]
 
     // Idempotency
     func idempotencyRecord(accountID: String, operation: String, key: String) async throws -> IdempotencyRecord?
@@ -47,6 +51,9 @@ public protocol ConversionStore: Sendable {
     func upsertMediaBuy(_ buy: MediaBuy, at: Int64) async throws -> Bool
     func mediaBuy(id: String) async throws -> MediaBuy?
     func mediaBuys(accountID: String) async throws -> [MediaBuy]
+    /// Delivery facts of media buys in [from, to): exposure and conversion
+    /// tallies per package, creative and day.
+    func deliveryFacts(mediaBuyIDs: [String], from: Int64?, to: Int64?) async throws -> DeliveryFacts
     /// Stores exposures, deduplicated by (account, exposure_id); returns how many were new.
     func insertExposures(_ exposures: [Exposure], receivedAt: Int64) async throws -> Int
 
@@ -156,6 +163,9 @@ public struct IngestBatch: Sendable {
     public var testEventCode: String?
     /// Test batches also log refused events, with why.
     public var testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)]
+    /// Tallies known before storage (received, failed, identifiers…);
+    /// the store adds accepted and duplicates.
+    public var counters = SourceCounters()
 
     public init(
         accountID: String, eventSourceID: String, receivedAt: Int64, body: [UInt8],

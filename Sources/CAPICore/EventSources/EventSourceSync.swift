@@ -11,6 +11,13 @@ public enum EventSourceSync {
         /// The source as it stands after the sync (the removed one for `deleted`).
         public var source: EventSource?
         public var errors: [AdCPError]
+
+        public init(eventSourceID: String, action: Action, source: EventSource?, errors: [AdCPError]) {
+            self.eventSourceID = eventSourceID
+            self.action = action
+            self.source = source
+            self.errors = errors
+        }
     }
 
     public struct Plan: Sendable, Equatable {

@@ -84,7 +84,11 @@ public enum LogEventDecoder {
     private static func envelopeString(
         _ r: inout JSONReader, _ key: String, _ error: inout AdCPError?
     ) throws(JSONSyntaxError) -> String? {
-        if try r.peekKind() == .string { return try r.readString() }
+        switch try r.peekKind() {
+        case .string: return try r.readString()
+        case .null: try r.readNull(); return nil
+        default: break
+        }
         if error == nil { error = AdCPError(.invalidRequest, "\(key) must be a string", field: key) }
         try r.skipValue()
         return nil

@@ -16,6 +16,23 @@ struct ConversionRoutes {
                 await service.syncEventSources(body: body, principal: principal)
             }
         }
+        api.post("delivery") { request, context in
+            try await handleJSON(request, context) { body, principal in
+                await service.mediaBuyDelivery(body: body, principal: principal)
+            }
+        }
+        api.get("event-sources/:event_source_id") { _, context in
+            Response.json(await service.eventSourceDetail(
+                id: try context.parameters.require("event_source_id"), principal: try context.requirePrincipal()))
+        }
+        api.get("reports/delivery") { request, context in
+            let q = request.uri.queryParameters
+            let ids = q.getAll("media_buy_id").flatMap { $0.split(separator: ",").map(String.init) }
+            return Response.json(await service.deliveryRows(
+                mediaBuyIDs: ids, from: q["from"].map(String.init), to: q["to"].map(String.init),
+                groupBy: q["group_by"].map(String.init), format: q["format"].map(String.init),
+                principal: try context.requirePrincipal()))
+        }
         api.get("test-events") { request, context in
             guard let principal = context.principal else { throw HTTPError(.unauthorized) }
             let query = request.uri.queryParameters

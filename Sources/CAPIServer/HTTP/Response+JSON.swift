@@ -10,6 +10,9 @@ extension Response {
     }
 
     static func json(_ reply: ServiceReply) -> Response {
-        json(reply.body, status: reply.status)
+        Response(
+            status: HTTPResponse.Status(code: reply.status),
+            headers: [.contentType: reply.contentType, .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 }

@@ -34,6 +34,7 @@ extension ConversionService {
             if let claim, let record = try await store.idempotencyRecord(accountID: accountID, operation: claim.operation, key: claim.key) {
                 return Self.replay(record, requestHash: requestHash)
             }
+            let health = try await healthBySource(accountID: accountID, now: now)
             let outcome = try await store.syncEventSources(
                 accountID: accountID, idempotency: claim,
                 plan: { existing in
@@ -43,13 +44,55 @@ extension ConversionService {
                 },
                 respond: { plan in
                     Self.encode(SyncEventSourcesResponse(
-                        event_sources: plan.entries.map { EventSourceResult($0, baseURL: baseURL) },
+                        event_sources: plan.entries.map { entry in
+                            var result = EventSourceResult(entry, baseURL: baseURL)
+                            if entry.action != .deleted && entry.action != .failed {
+                                result.health = (health[entry.eventSourceID] ?? EventSourceHealth.assess(day: .init(), week: .init(), now: now)).json
+                            }
+                            return result
+                        },
                         context: context))
                 })
             switch outcome {
             case .replay(let record): return Self.replay(record, requestHash: requestHash)
             case .written(_, let response): return ServiceReply(status: 200, body: response)
             }
+        } catch {
+            return Self.unavailable(error)
+        }
+    }
+
+    /// AdCP health for each of an account's sources, from its counters.
+    func healthBySource(accountID: String, now: Int64) async throws -> [String: EventSourceHealth] {
+        let day = try await store.counters(accountID: accountID, since: now - 86_400_000)
+        let week = try await store.counters(accountID: accountID, since: now - 7 * 86_400_000)
+        var out: [String: EventSourceHealth] = [:]
+        for id in Set(day.keys).union(week.keys) {
+            out[id] = EventSourceHealth.assess(day: day[id] ?? SourceCounters(), week: week[id] ?? SourceCounters(), now: now)
+        }
+        return out
+    }
+
+    /// `GET /agentic/v1/event-sources/{id}`: one source with its health and counters.
+    public func eventSourceDetail(id: String, principal: Principal) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+        do {
+            guard let source = try await store.eventSource(accountID: principal.accountID, id: id) else {
+                return Self.failure(404, AdCPError(.referenceNotFound, "event source '\(id)' is not configured on this account", field: "event_source_id"))
+            }
+            let now = nowMilliseconds
+            let day = try await store.counters(accountID: principal.accountID, since: now - 86_400_000)[id] ?? SourceCounters()
+            let week = try await store.counters(accountID: principal.accountID, since: now - 7 * 86_400_000)[id] ?? SourceCounters()
+            var result = EventSourceResult(
+                EventSourceSync.Entry(eventSourceID: id, action: .unchanged, source: source, errors: []), baseURL: settings.baseURL)
+            result.action = nil
+            result.health = EventSourceHealth.assess(day: day, week: week, now: now).json
+            struct Detail: Encodable {
+                var event_source: EventSourceResult
+                var counters: JSONValue
+            }
+            return ServiceReply(status: 200, body: Self.encode(Detail(
+                event_source: result, counters: .object(["last_24h": day.json, "last_7d": week.json]))))
         } catch {
             return Self.unavailable(error)
         }
@@ -117,7 +160,8 @@ struct EventSourceResult: Encodable {
     var surface: JSONValue?
     var managed_by: EventSource.ManagedBy?
     var setup: Setup?
-    var action: EventSourceSync.Action
+    var action: EventSourceSync.Action?
+    var health: JSONValue?
     var errors: [AdCPError]?
     var ext: JSONValue?
 

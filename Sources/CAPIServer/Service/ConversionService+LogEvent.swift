@@ -61,12 +61,16 @@ extension ConversionService {
             let isTest = batch.testEventCode != nil
             // A batch with nothing valid is refused whole (a test batch still logs why).
             if accepted.isEmpty && !isTest {
+                var counters = SourceCounters.batch(received: incoming.count, accepted: [], failed: failures.count)
+                counters.lastEventAt = now
+                try await store.recordCounters(accountID: principal.accountID, eventSourceID: sourceID, at: now, counters)
                 return allFailed(failures)
             }
-            let ingest = IngestBatch(
+            var ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
                 events: accepted, testEventCode: batch.testEventCode,
                 testFailures: isTest ? failures.map { ($0, incoming[$0.index].raw, incoming[$0.index].eventType) } : [])
+            ingest.counters = SourceCounters.batch(received: incoming.count, accepted: accepted, failed: failures.count)
             let claim = batch.idempotencyKey.flatMap { key in
                 accepted.isEmpty ? nil : IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
             }

@@ -4,8 +4,9 @@
 /// structured content and marks it an error when `status` is not 2xx.
 public struct ServiceReply: Sendable {
     public var status: Int
-    /// JSON: the AdCP success shape, or `{"errors": [...]}`.
+    /// JSON: the AdCP success shape, or `{"errors": [...]}` (CSV for CSV reports).
     public var body: [UInt8]
+    public var contentType = "application/json; charset=utf-8"
 
     public var isError: Bool { status >= 400 }
 

@@ -135,6 +135,8 @@ enum SQLiteSchema {
                     event_type TEXT NOT NULL,
                     event_id TEXT NOT NULL,
                     event_time INTEGER NOT NULL,
+                    action_source TEXT,
+                    received_at INTEGER NOT NULL,
                     value REAL,
                     currency TEXT,
                     status TEXT NOT NULL,
@@ -153,6 +155,22 @@ enum SQLiteSchema {
                 );
                 CREATE INDEX attributions_by_event ON attributions(account_id, event_type, event_id, event_seq);
                 CREATE INDEX attributions_by_buy ON attributions(media_buy_id, event_time);
+                CREATE TABLE source_counters (
+                    account_id TEXT NOT NULL,
+                    event_source_id TEXT NOT NULL,
+                    hour INTEGER NOT NULL,
+                    received INTEGER NOT NULL DEFAULT 0,
+                    accepted INTEGER NOT NULL DEFAULT 0,
+                    failed INTEGER NOT NULL DEFAULT 0,
+                    duplicates INTEGER NOT NULL DEFAULT 0,
+                    test_events INTEGER NOT NULL DEFAULT 0,
+                    unmatchable INTEGER NOT NULL DEFAULT 0,
+                    foreign_clicks INTEGER NOT NULL DEFAULT 0,
+                    valued_without_currency INTEGER NOT NULL DEFAULT 0,
+                    attributed INTEGER NOT NULL DEFAULT 0,
+                    last_event_at INTEGER,
+                    PRIMARY KEY (account_id, event_source_id, hour)
+                ) WITHOUT ROWID;
                 CREATE TABLE attribution_cursors (
                     name TEXT PRIMARY KEY,
                     position INTEGER NOT NULL

@@ -152,6 +152,9 @@ struct AttributionPass {
             arguments: [from, to, seen])
         for row in rows {
             let seq: Int64 = row["seq"]
+            if try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed" {
+                try countAttributed(row, -1)
+            }
             try db.execute(sql: "DELETE FROM attributions WHERE event_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM event_keys WHERE event_seq = ?", arguments: [seq])
         }
@@ -159,8 +162,16 @@ struct AttributionPass {
         return rows.count
     }
 
+    /// Keeps the source's hourly `attributed` counter in step, for health.
+    func countAttributed(_ event: Row, _ delta: Int) throws {
+        var c = SourceCounters()
+        c.attributed = delta
+        try SQLiteStore.addCounters(db, accountID: event["account_id"], eventSourceID: event["event_source_id"], at: event["received_at"], c)
+    }
+
     static let eventColumns = """
-        SELECT seq, account_id, event_source_id, event_type, event_id, event_time, value, currency, identity_keys FROM events
+        SELECT seq, account_id, event_source_id, event_type, event_id, event_time, received_at, action_source,
+            value, currency, identity_keys FROM events
         """
 
     /// Decides one conversion and records the decision.
@@ -181,7 +192,13 @@ struct AttributionPass {
         }
         var record = AttributionRecord(
             eventSeq: seq, account: account, source: source, type: type, id: id, time: time,
+            actionSource: event["action_source"], receivedAt: event["received_at"],
             value: event["value"], currency: event["currency"], at: at)
+        let wasAttributed = try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed"
+        func finish(_ record: AttributionRecord) throws {
+            try record.save(db)
+            if wasAttributed != (record.status == "attributed") { try countAttributed(event, wasAttributed ? -1 : 1) }
+        }
 
         // One conversion per (account, event_type, event_id), whichever source sent it first.
         if let original = try Int64.fetchOne(
@@ -194,7 +211,7 @@ struct AttributionPass {
             arguments: [account, type, id, seq]) {
             record.status = "duplicate"
             record.duplicateOf = original
-            try record.save(db)
+            try finish(record)
             return
         }
 
@@ -229,7 +246,7 @@ struct AttributionPass {
         } else {
             record.status = "unattributed"
         }
-        try record.save(db)
+        try finish(record)
     }
 }
 
@@ -241,6 +258,8 @@ struct AttributionRecord {
     var type: String
     var id: String
     var time: Int64
+    var actionSource: String?
+    var receivedAt: Int64
     var value: Double?
     var currency: String?
     var at: Int64
@@ -256,12 +275,12 @@ struct AttributionRecord {
     func save(_ db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO attributions (event_seq, account_id, event_source_id, event_type, event_id, event_time,
-                value, currency, status, duplicate_of, exposure_seq, exposure_id, exposure_kind, media_buy_id, package_id,
-                creative_id, model, matched_by, lag_ms, window_ms, attributed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                action_source, received_at, value, currency, status, duplicate_of, exposure_seq, exposure_id, exposure_kind,
+                media_buy_id, package_id, creative_id, model, matched_by, lag_ms, window_ms, attributed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         statement.setUncheckedArguments([
-            eventSeq, account, source, type, id, time, value, currency, status, duplicateOf, exposureSeq,
+            eventSeq, account, source, type, id, time, actionSource, receivedAt, value, currency, status, duplicateOf, exposureSeq,
             decision?.exposureID, exposureKind, mediaBuyID, packageID, creativeID, decision?.model.rawValue,
             decision?.matchedBy, decision?.lagMilliseconds, decision?.windowMilliseconds, at,
         ])

@@ -42,7 +42,66 @@ extension SQLiteStore {
             try statement.execute()
             inserted += db.changesCount
         }
+        var counters = batch.counters
+        counters.accepted = batch.events.count
+        counters.duplicates = batch.events.count - inserted
+        counters.lastEventAt = batch.receivedAt
+        try addCounters(db, accountID: batch.accountID, eventSourceID: batch.eventSourceID, at: batch.receivedAt, counters)
         return IngestCounts(inserted: inserted, duplicates: batch.events.count - inserted)
+    }
+
+    public func recordCounters(accountID: String, eventSourceID: String, at: Int64, _ counters: SourceCounters) async throws {
+        try await pool.write { db in try Self.addCounters(db, accountID: accountID, eventSourceID: eventSourceID, at: at, counters) }
+    }
+
+    public func counters(accountID: String, since: Int64) async throws -> [String: SourceCounters] {
+        try await pool.read { db in
+            var out: [String: SourceCounters] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT event_source_id, SUM(received) AS received, SUM(accepted) AS accepted, SUM(failed) AS failed,
+                    SUM(duplicates) AS duplicates, SUM(test_events) AS test_events, SUM(unmatchable) AS unmatchable,
+                    SUM(foreign_clicks) AS foreign_clicks, SUM(valued_without_currency) AS valued_without_currency,
+                    SUM(attributed) AS attributed, MAX(last_event_at) AS last_event_at
+                FROM source_counters WHERE account_id = ? AND hour >= ? GROUP BY event_source_id
+                """, arguments: [accountID, since / 3_600_000]) {
+                var c = SourceCounters()
+                c.received = row["received"]
+                c.accepted = row["accepted"]
+                c.failed = row["failed"]
+                c.duplicates = row["duplicates"]
+                c.testEvents = row["test_events"]
+                c.unmatchable = row["unmatchable"]
+                c.foreignClicks = row["foreign_clicks"]
+                c.valuedWithoutCurrency = row["valued_without_currency"]
+                c.attributed = row["attributed"]
+                c.lastEventAt = row["last_event_at"]
+                out[row["event_source_id"]] = c
+            }
+            return out
+        }
+    }
+
+    /// One upsert per batch into the hour's counters.
+    static func addCounters(_ db: Database, accountID: String, eventSourceID: String, at: Int64, _ c: SourceCounters) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO source_counters (account_id, event_source_id, hour, received, accepted, failed, duplicates,
+                test_events, unmatchable, foreign_clicks, valued_without_currency, attributed, last_event_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account_id, event_source_id, hour) DO UPDATE SET
+                received = received + excluded.received, accepted = accepted + excluded.accepted,
+                failed = failed + excluded.failed, duplicates = duplicates + excluded.duplicates,
+                test_events = test_events + excluded.test_events, unmatchable = unmatchable + excluded.unmatchable,
+                foreign_clicks = foreign_clicks + excluded.foreign_clicks,
+                valued_without_currency = valued_without_currency + excluded.valued_without_currency,
+                attributed = attributed + excluded.attributed,
+                last_event_at = CASE WHEN excluded.last_event_at IS NULL THEN last_event_at
+                    ELSE MAX(IFNULL(last_event_at, 0), excluded.last_event_at) END
+            """)
+        statement.setUncheckedArguments([
+            accountID, eventSourceID, at / 3_600_000, c.received, c.accepted, c.failed, c.duplicates, c.testEvents,
+            c.unmatchable, c.foreignClicks, c.valuedWithoutCurrency, c.attributed, c.lastEventAt,
+        ])
+        try statement.execute()
     }
 
     static func insertTestEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
@@ -64,6 +123,9 @@ extension SQLiteStore {
                 "failed", failure.error.code, failure.error.message, failure.error.field, Data(batch.body[raw]),
             ])
         }
+        var counters = SourceCounters()
+        counters.testEvents = batch.events.count + batch.testFailures.count
+        try addCounters(db, accountID: batch.accountID, eventSourceID: batch.eventSourceID, at: batch.receivedAt, counters)
         return IngestCounts(inserted: batch.events.count, duplicates: 0)
     }
 

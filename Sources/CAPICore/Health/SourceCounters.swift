@@ -1,0 +1,67 @@
+/// Running tallies of what one event source sent, kept per hour as batches
+/// arrive, so health never needs a scan of the events.
+public struct SourceCounters: Sendable, Equatable {
+    /// Production events received (valid or not).
+    public var received = 0
+    /// Valid production events (new or duplicate).
+    public var accepted = 0
+    /// Events refused by a rule.
+    public var failed = 0
+    /// Valid events that were already stored.
+    public var duplicates = 0
+    /// Events sent with a test_event_code.
+    public var testEvents = 0
+    /// Valid events with no usable identifier.
+    public var unmatchable = 0
+    /// Valid events whose only click id is another platform's.
+    public var foreignClicks = 0
+    /// Valid events with a value but no currency.
+    public var valuedWithoutCurrency = 0
+    /// Conversions the attributor credited to an exposure.
+    public var attributed = 0
+    /// Milliseconds since the epoch of the latest production batch.
+    public var lastEventAt: Int64?
+
+    public init() {}
+
+    public static func + (a: SourceCounters, b: SourceCounters) -> SourceCounters {
+        var c = SourceCounters()
+        c.received = a.received + b.received
+        c.accepted = a.accepted + b.accepted
+        c.failed = a.failed + b.failed
+        c.duplicates = a.duplicates + b.duplicates
+        c.testEvents = a.testEvents + b.testEvents
+        c.unmatchable = a.unmatchable + b.unmatchable
+        c.foreignClicks = a.foreignClicks + b.foreignClicks
+        c.valuedWithoutCurrency = a.valuedWithoutCurrency + b.valuedWithoutCurrency
+        c.attributed = a.attributed + b.attributed
+        c.lastEventAt = [a.lastEventAt, b.lastEventAt].compactMap { $0 }.max()
+        return c
+    }
+
+    /// The tallies a validated production batch contributes before storage.
+    public static func batch(received: Int, accepted: [ConversionEvent], failed: Int) -> SourceCounters {
+        var c = SourceCounters()
+        c.received = received
+        c.failed = failed
+        for e in accepted {
+            let ids = e.identifiers
+            if !ids.isMatchable { c.unmatchable += 1 }
+            if ids.clickID != nil && ids.clickIDType != "sc3clid"
+                && ids.uids.isEmpty && ids.hashedEmail == nil && ids.hashedPhone == nil
+                && (ids.clientIP == nil || ids.clientUserAgent == nil) {
+                c.foreignClicks += 1
+            }
+            if e.value != nil && e.currency == nil { c.valuedWithoutCurrency += 1 }
+        }
+        return c
+    }
+
+    public var json: JSONValue {
+        .object([
+            "received": .number(Double(received)), "accepted": .number(Double(accepted)),
+            "failed": .number(Double(failed)), "duplicates": .number(Double(duplicates)),
+            "test_events": .number(Double(testEvents)), "attributed": .number(Double(attributed)),
+        ])
+    }
+}

@@ -1,0 +1,81 @@
+/// Delivery and outcome figures for one slice of a media buy.
+///
+/// Refunds subtract their value and are not conversions; only values in the
+/// buy's own currency count, so figures never mix currencies.
+public struct DeliveryMetrics: Sendable, Equatable {
+    public var impressions = 0
+    public var clicks = 0
+    public var spend = 0.0
+    public var conversions = 0
+    public var conversionValue = 0.0
+    public var refunds = 0
+    public var refundValue = 0.0
+    public var byEventType: [String: Breakdown] = [:]
+    public var byActionSource: [String: Breakdown] = [:]
+
+    public struct Breakdown: Sendable, Equatable {
+        public var count = 0
+        public var value = 0.0
+    }
+
+    public init() {}
+
+    public mutating func add(_ t: DeliveryFacts.ExposureTally) {
+        impressions += t.impressions
+        clicks += t.clicks
+        spend += t.spend
+    }
+
+    public mutating func add(_ t: DeliveryFacts.ConversionTally, currency: String) {
+        let value = t.currency == currency ? t.value : 0
+        if t.eventType == EventType.refund.rawValue {
+            refunds += t.count
+            refundValue += value
+            conversionValue -= value
+            return
+        }
+        conversions += t.count
+        conversionValue += value
+        byEventType[t.eventType, default: Breakdown()].count += t.count
+        byEventType[t.eventType, default: Breakdown()].value += value
+        if let source = t.actionSource {
+            byActionSource[source, default: Breakdown()].count += t.count
+            byActionSource[source, default: Breakdown()].value += value
+        }
+    }
+
+    /// conversion_value ÷ spend; nil without spend.
+    public var roas: Double? { spend > 0 ? Self.round(conversionValue / spend) : nil }
+    /// spend ÷ conversions; nil without conversions.
+    public var costPerAcquisition: Double? { conversions > 0 ? Self.round(spend / Double(conversions)) : nil }
+    public var ctr: Double? { impressions > 0 ? Self.round(Double(clicks) / Double(impressions)) : nil }
+
+    /// Money and ratios to 6 decimals, so sums of many small costs read cleanly.
+    public static func round(_ x: Double) -> Double { (x * 1_000_000).rounded() / 1_000_000 }
+
+    /// AdCP delivery-metrics fields.
+    public func adcp(breakdowns: Bool = true) -> [String: JSONValue] {
+        var o: [String: JSONValue] = [
+            "impressions": .number(Double(impressions)), "clicks": .number(Double(clicks)),
+            "spend": .number(Self.round(spend)), "conversions": .number(Double(conversions)),
+            "conversion_value": .number(Self.round(conversionValue)),
+        ]
+        if let roas { o["roas"] = .number(roas) }
+        if let costPerAcquisition { o["cost_per_acquisition"] = .number(costPerAcquisition) }
+        if let ctr { o["ctr"] = .number(ctr) }
+        if breakdowns {
+            o["by_event_type"] = .array(byEventType.keys.sorted().map { k in
+                .object(["event_type": .string(k), "count": .number(Double(byEventType[k]?.count ?? 0)),
+                         "value": .number(Self.round(byEventType[k]?.value ?? 0))])
+            })
+            o["by_action_source"] = .array(byActionSource.keys.sorted().map { k in
+                .object(["action_source": .string(k), "count": .number(Double(byActionSource[k]?.count ?? 0)),
+                         "value": .number(Self.round(byActionSource[k]?.value ?? 0))])
+            })
+        }
+        if refunds > 0 {
+            o["ext"] = .object(["refunds": .number(Double(refunds)), "refund_value": .number(Self.round(refundValue))])
+        }
+        return o
+    }
+}

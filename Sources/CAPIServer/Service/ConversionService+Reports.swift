@@ -1,0 +1,196 @@
+import CAPICore
+import CAPIStore
+import Foundation
+
+extension ConversionService {
+    /// AdCP `get_media_buy_delivery`: the caller's media buys, with outcomes.
+    public func mediaBuyDelivery(body: [UInt8], principal: Principal) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+        struct Request: Decodable {
+            var account: JSONValue?
+            var media_buy_ids: [String]?
+            var start_date: String?
+            var end_date: String?
+            var include_package_daily_breakdown: Bool?
+            var context: JSONValue?
+        }
+        let request: Request
+        switch Self.decodeJSON(Request.self, from: body.isEmpty ? Array("{}".utf8) : body) {
+        case .success(let r): request = r
+        case .failure(let e): return Self.failure(400, e)
+        }
+        if let e = checkAccount(request.account, principal: principal) { return e }
+        let range: (from: Int64?, to: Int64?)
+        switch Self.dateRange(from: request.start_date, to: request.end_date, fromField: "start_date", toField: "end_date") {
+        case .success(let r): range = r
+        case .failure(let e): return Self.failure(400, e)
+        }
+        do {
+            let owned = try await store.mediaBuys(accountID: principal.accountID)
+            var buys = owned
+            var errors: [AdCPError] = []
+            if let ids = request.media_buy_ids {
+                let byID = Dictionary(owned.map { ($0.media_buy_id, $0) }, uniquingKeysWith: { a, _ in a })
+                buys = []
+                for (i, id) in ids.enumerated() {
+                    if let buy = byID[id] { buys.append(buy) } else {
+                        errors.append(AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_ids[\(i)]"))
+                    }
+                }
+            }
+            let facts = try await store.deliveryFacts(mediaBuyIDs: buys.map(\.media_buy_id), from: range.from, to: range.to)
+            let now = nowMilliseconds
+            let currency = buys.first?.currency ?? "USD"
+            var aggregate = DeliveryMetrics()
+            for buy in buys where buy.currency == currency {
+                facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { aggregate.add($0) }
+                facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { aggregate.add($0, currency: currency) }
+            }
+            var totals = aggregate.adcp(breakdowns: false)
+            totals["media_buy_count"] = .number(Double(buys.count))
+            totals.removeValue(forKey: "ctr")
+            totals.removeValue(forKey: "ext")
+            var out: [String: JSONValue] = [
+                "reporting_period": .object([
+                    "start": .string(RFC3339.format(milliseconds: range.from ?? Self.earliest(buys) ?? now)),
+                    "end": .string(RFC3339.format(milliseconds: range.to ?? now)),
+                ]),
+                "currency": .string(currency),
+                "aggregated_totals": .object(totals),
+                "media_buy_deliveries": .array(buys.map { buy in
+                    DeliveryReport.adcpDelivery(
+                        buy: buy, facts: facts, status: Self.status(of: buy, now: now),
+                        dailyBreakdown: request.include_package_daily_breakdown ?? false)
+                }),
+            ]
+            if !errors.isEmpty { out["errors"] = .array(errors.map { e in .object(Self.errorObject(e)) }) }
+            if let context = request.context { out["context"] = context }
+            return ServiceReply(status: 200, body: Array(JSONValue.object(out).canonicalText.utf8))
+        } catch {
+            return Self.unavailable(error)
+        }
+    }
+
+    /// `GET /agentic/v1/reports/delivery`: rows grouped by day, package, creative, event type; JSON or CSV.
+    public func deliveryRows(
+        mediaBuyIDs: [String], from: String?, to: String?, groupBy: String?, format: String?, principal: Principal
+    ) async -> ServiceReply {
+        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+        guard !mediaBuyIDs.isEmpty else {
+            return Self.failure(400, AdCPError(.invalidRequest, "media_buy_id is required", field: "media_buy_id"))
+        }
+        var dimensions: [DeliveryReport.Dimension] = []
+        for name in (groupBy ?? "package").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let d = DeliveryReport.Dimension(rawValue: name) else {
+                return Self.failure(400, AdCPError(.invalidRequest, "group_by takes day, package, creative and event_type; '\(name)' is not one", field: "group_by"))
+            }
+            if !dimensions.contains(d) { dimensions.append(d) }
+        }
+        let csv: Bool
+        switch format ?? "json" {
+        case "json": csv = false
+        case "csv": csv = true
+        default: return Self.failure(400, AdCPError(.invalidRequest, "format must be json or csv", field: "format"))
+        }
+        let range: (from: Int64?, to: Int64?)
+        switch Self.dateRange(from: from, to: to, fromField: "from", toField: "to") {
+        case .success(let r): range = r
+        case .failure(let e): return Self.failure(400, e)
+        }
+        do {
+            var buys: [MediaBuy] = []
+            for id in mediaBuyIDs {
+                guard let buy = try await store.mediaBuy(id: id), buy.account_id == principal.accountID else {
+                    return Self.failure(404, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
+                }
+                buys.append(buy)
+            }
+            let facts = try await store.deliveryFacts(mediaBuyIDs: mediaBuyIDs, from: range.from, to: range.to)
+            let spendApplies = !dimensions.contains(.eventType)
+            if csv {
+                var text = DeliveryReport.csvColumns.joined(separator: ",") + "\r\n"
+                for buy in buys {
+                    for row in DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions) {
+                        text += DeliveryReport.csvFields(row, currency: buy.currency, spendApplies: spendApplies)
+                            .map(Self.csvEscape).joined(separator: ",") + "\r\n"
+                    }
+                }
+                var reply = ServiceReply(status: 200, body: Array(text.utf8))
+                reply.contentType = "text/csv; charset=utf-8"
+                return reply
+            }
+            let reports: [JSONValue] = buys.map { buy in
+                var totals = DeliveryMetrics()
+                facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0) }
+                facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0, currency: buy.currency) }
+                let rows = DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions).map { row -> JSONValue in
+                    var o = row.metrics.adcp(breakdowns: false)
+                    if !spendApplies { for k in ["impressions", "clicks", "spend", "roas", "cost_per_acquisition", "ctr"] { o.removeValue(forKey: k) } }
+                    o.removeValue(forKey: "ext")
+                    o["refunds"] = .number(Double(row.metrics.refunds))
+                    if let day = row.day { o["date"] = .string(DeliveryReport.date(day)) }
+                    if let p = row.packageID { o["package_id"] = .string(p) }
+                    if let c = row.creativeID { o["creative_id"] = .string(c) }
+                    if let t = row.eventType { o["event_type"] = .string(t) }
+                    return .object(o)
+                }
+                return .object([
+                    "media_buy_id": .string(buy.media_buy_id), "currency": .string(buy.currency),
+                    "totals": .object(totals.adcp()), "rows": .array(rows),
+                ])
+            }
+            let out: JSONValue = .object([
+                "group_by": .array(dimensions.map { .string($0.rawValue) }),
+                "from": range.from.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
+                "to": range.to.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
+                "reports": .array(reports),
+            ])
+            return ServiceReply(status: 200, body: Array(out.canonicalText.utf8))
+        } catch {
+            return Self.unavailable(error)
+        }
+    }
+
+    static func dateRange(from: String?, to: String?, fromField: String, toField: String) -> Result<(from: Int64?, to: Int64?), AdCPError> {
+        var start: Int64?, end: Int64?
+        if let from {
+            guard let v = DeliveryReport.instant(from) else {
+                return .failure(AdCPError(.invalidRequest, "\(fromField) must be a date (YYYY-MM-DD) or an RFC 3339 timestamp", field: fromField))
+            }
+            start = v
+        }
+        if let to {
+            guard let v = DeliveryReport.instant(to) else {
+                return .failure(AdCPError(.invalidRequest, "\(toField) must be a date (YYYY-MM-DD) or an RFC 3339 timestamp", field: toField))
+            }
+            end = v
+        }
+        if let start, let end, end <= start {
+            return .failure(AdCPError(.invalidRequest, "\(toField) must be later than \(fromField)", field: toField))
+        }
+        return .success((start, end))
+    }
+
+    /// active, pending_start or completed, from the buy's flight.
+    static func status(of buy: MediaBuy, now: Int64) -> String {
+        if let start = buy.start_time.flatMap(RFC3339.parseMilliseconds), now < start { return "pending_start" }
+        if let end = buy.end_time.flatMap(RFC3339.parseMilliseconds), now >= end { return "completed" }
+        return "active"
+    }
+
+    static func earliest(_ buys: [MediaBuy]) -> Int64? {
+        buys.compactMap { $0.start_time.flatMap(RFC3339.parseMilliseconds) }.min()
+    }
+
+    static func errorObject(_ e: AdCPError) -> [String: JSONValue] {
+        var o: [String: JSONValue] = ["code": .string(e.code), "message": .string(e.message)]
+        if let field = e.field { o["field"] = .string(field) }
+        if let recovery = e.recovery { o["recovery"] = .string(recovery.rawValue) }
+        return o
+    }
+
+    static func csvEscape(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
