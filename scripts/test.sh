@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test:
+#  1. the Swift suites: rules, decoder, attribution ground truth, reports, and
+#     HTTP tests against a real server on a real SQLite file;
+#  2. the interop suite: the official AdCP Python client (`adcp`, from PyPI,
+#     in .venv) and its CLI driving the real `capi` binary over MCP.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build --build-tests
+swift test --skip-build
+CAPI_BIN="$(swift build --show-bin-path)/capi" bash scripts/interop-tests.sh
