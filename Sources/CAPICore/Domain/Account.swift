@@ -15,7 +15,10 @@ public struct Account: Sendable, Equatable, Codable {
 /// A stored API key: only its SHA-256 hash, never the key itself.
 public struct APIKeyRecord: Sendable, Equatable {
     public enum Role: String, Sendable, Codable {
-        case account, platform
+        /// The advertiser: event sources, conversions, its own reports.
+        case account
+        /// The ad platform's ad server: media buys and exposures.
+        case platform
     }
 
     public var keyHash: String

@@ -50,7 +50,7 @@ public final class Authenticator: Sendable {
         }
         await touch(hash)
         return .success(Principal(
-            accountID: record.accountID ?? "", role: record.role == .platform ? .platform : .account,
+            accountID: record.accountID ?? "", role: record.role,
             keyPrefix: record.prefix))
     }
 

@@ -2,12 +2,8 @@ import CAPICore
 
 /// Who is calling: the account an API key belongs to and what it may do.
 public struct Principal: Sendable, Equatable {
-    public enum Role: String, Sendable, Codable {
-        /// The advertiser: event sources, conversions, its own reports.
-        case account
-        /// The ad platform's ad server: media buys and exposures.
-        case platform
-    }
+    /// Account keys (the advertiser) or platform keys (the ad server).
+    public typealias Role = APIKeyRecord.Role
 
     /// The account an account key acts for. A platform key may be limited to
     /// one account; an empty string means it serves every account.
