@@ -27,6 +27,7 @@ let package = Package(
             dependencies: [
                 "CAPICore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(

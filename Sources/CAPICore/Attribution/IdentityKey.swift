@@ -19,6 +19,20 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
         return text.split(separator: "\u{1E}").compactMap { IdentityKey(storageKey: String($0)) }
     }
 
+    /// The stored list of an identity's keys, or nil when it has none.
+    public static func storedList(for ids: Identifiers) -> String? {
+        let keys = keys(for: ids)
+        guard !keys.isEmpty else { return nil }
+        var out = ""
+        for (i, key) in keys.enumerated() {
+            if i > 0 { out += listSeparator }
+            out += key.kind
+            out += "\u{1F}"
+            out += key.value
+        }
+        return out
+    }
+
     /// The single indexed text: kind, a unit separator, value.
     public var storageKey: String { kind + "\u{1F}" + value }
 

@@ -7,3 +7,11 @@ public enum ActionSource: String, CaseIterable, Codable, Sendable {
     case systemGenerated = "system_generated"
     case other
 }
+
+extension ActionSource {
+    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
+    static let byName: [String: ActionSource] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The case named `name`, found by hash.
+    public static func named(_ name: String) -> ActionSource? { byName[name] }
+}

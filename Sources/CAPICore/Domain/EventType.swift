@@ -32,3 +32,11 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
     case submitApplication = "submit_application"
     case custom
 }
+
+extension EventType {
+    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
+    static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The case named `name`, found by hash.
+    public static func named(_ name: String) -> EventType? { byName[name] }
+}

@@ -8,3 +8,11 @@ public enum UIDType: String, CaseIterable, Codable, Sendable {
     case worldIDNullifier = "world_id_nullifier"
     case other
 }
+
+extension UIDType {
+    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
+    static let byName: [String: UIDType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
+    /// The case named `name`, found by hash.
+    public static func named(_ name: String) -> UIDType? { byName[name] }
+}

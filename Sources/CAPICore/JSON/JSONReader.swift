@@ -44,12 +44,20 @@ public struct JSONReader: ~Copyable {
     public mutating func readObject(
         _ body: (inout JSONReader, _ key: String) throws(JSONSyntaxError) -> Void
     ) throws(JSONSyntaxError) {
+        try readMembers { (r, key) throws(JSONSyntaxError) in try body(&r, key.string) }
+    }
+
+    /// Iterates the members of an object without making a String of each
+    /// key: the hot path compares key bytes in place. `body` must consume the value.
+    public mutating func readMembers(
+        _ body: (inout JSONReader, _ key: JSONKey) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "{"))
         skipWhitespace()
         if peekByte() == UInt8(ascii: "}") { offset += 1; return }
         while true {
             skipWhitespace()
-            let key = try readString()
+            let key = try readKey()
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
@@ -62,6 +70,24 @@ public struct JSONReader: ~Copyable {
             offset -= 1
             throw error("expected ',' or '}'")
         }
+    }
+
+    private mutating func readKey() throws(JSONSyntaxError) -> JSONKey {
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected '\"'") }
+        let start = offset + 1
+        var i = start
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                offset = i + 1
+                return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<i]), decoded: nil)
+            }
+            if c == UInt8(ascii: "\\") || c < 0x20 { break }
+            i += 1
+        }
+        // Escapes (or an error to report): the full string reader.
+        let decoded = try readString()
+        return JSONKey(raw: UnsafeBufferPointer(start: nil, count: 0), decoded: decoded)
     }
 
     /// Iterates the elements of an array. `body` must consume the element.
@@ -214,7 +240,7 @@ public struct JSONReader: ~Copyable {
     private mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
         guard depth < 128 else { throw error("nesting too deep") }
         switch try peekKind() {
-        case .object: try readObject { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
+        case .object: try readMembers { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
         case .array: try readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
         case .string: try skipString()
         case .number: _ = try readNumber()
@@ -300,6 +326,27 @@ public struct JSONReader: ~Copyable {
 
     private func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(message: message, offset: offset)
+    }
+}
+
+/// An object member's name, as read: its raw bytes when it has no escapes.
+public struct JSONKey {
+    let raw: UnsafeBufferPointer<UInt8>
+    let decoded: String?
+
+    /// True when the key is exactly `name` (ASCII), compared in place.
+    @inline(__always)
+    public func matches(_ name: StaticString) -> Bool {
+        if let decoded { return decoded == name.description }
+        let n = name.utf8CodeUnitCount
+        guard raw.count == n else { return false }
+        let p = name.utf8Start
+        for i in 0..<n where raw[i] != p[i] { return false }
+        return true
+    }
+
+    public var string: String {
+        decoded ?? String(decoding: raw, as: UTF8.self)
     }
 }
 

@@ -106,19 +106,18 @@ public enum LogEventDecoder {
             event.raw = start..<r.offset
             return event
         }
-        try r.readObject { (r, key) throws(JSONSyntaxError) in
-            switch key {
-            case "event_id": event.eventID = try string(&r, key, &shape)
-            case "event_type": event.eventType = try string(&r, key, &shape)
-            case "event_time": event.eventTime = try string(&r, key, &shape)
-            case "action_source": event.actionSource = try string(&r, key, &shape)
-            case "event_source_url": event.eventSourceURL = try string(&r, key, &shape)
-            case "custom_event_name": event.customEventName = try string(&r, key, &shape)
-            case "user_match":
-                if try object(&r, key, &shape) { event.userMatch = try decodeUserMatch(&r, &shape) }
-            case "custom_data":
-                if try object(&r, key, &shape) { event.customData = try decodeCustomData(&r, &shape) }
-            default:
+        try r.readMembers { (r, key) throws(JSONSyntaxError) in
+            if key.matches("event_id") { event.eventID = try string(&r, "event_id", &shape) }
+            else if key.matches("event_type") { event.eventType = try string(&r, "event_type", &shape) }
+            else if key.matches("event_time") { event.eventTime = try string(&r, "event_time", &shape) }
+            else if key.matches("action_source") { event.actionSource = try string(&r, "action_source", &shape) }
+            else if key.matches("event_source_url") { event.eventSourceURL = try string(&r, "event_source_url", &shape) }
+            else if key.matches("custom_event_name") { event.customEventName = try string(&r, "custom_event_name", &shape) }
+            else if key.matches("user_match") {
+                if try object(&r, "user_match", &shape) { event.userMatch = try decodeUserMatch(&r, &shape) }
+            } else if key.matches("custom_data") {
+                if try object(&r, "custom_data", &shape) { event.customData = try decodeCustomData(&r, &shape) }
+            } else {
                 try r.skipValue()
             }
         }
@@ -131,33 +130,28 @@ public enum LogEventDecoder {
         _ r: inout JSONReader, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> IncomingUserMatch {
         var match = IncomingUserMatch()
-        try r.readObject { (r, key) throws(JSONSyntaxError) in
-            let path = "user_match." + key
-            switch key {
-            case "hashed_email": match.hashedEmail = try string(&r, path, &shape)
-            case "hashed_phone": match.hashedPhone = try string(&r, path, &shape)
-            case "click_id": match.clickID = try string(&r, path, &shape)
-            case "click_id_type": match.clickIDType = try string(&r, path, &shape)
-            case "client_ip": match.clientIP = try string(&r, path, &shape)
-            case "client_user_agent": match.clientUserAgent = try string(&r, path, &shape)
-            case "uids":
-                guard try array(&r, path, &shape) else { return }
+        try r.readMembers { (r, key) throws(JSONSyntaxError) in
+            if key.matches("hashed_email") { match.hashedEmail = try string(&r, "user_match.hashed_email", &shape) }
+            else if key.matches("hashed_phone") { match.hashedPhone = try string(&r, "user_match.hashed_phone", &shape) }
+            else if key.matches("click_id") { match.clickID = try string(&r, "user_match.click_id", &shape) }
+            else if key.matches("click_id_type") { match.clickIDType = try string(&r, "user_match.click_id_type", &shape) }
+            else if key.matches("client_ip") { match.clientIP = try string(&r, "user_match.client_ip", &shape) }
+            else if key.matches("client_user_agent") { match.clientUserAgent = try string(&r, "user_match.client_user_agent", &shape) }
+            else if key.matches("uids") {
+                guard try array(&r, "user_match.uids", &shape) else { return }
                 var uids: [IncomingUID] = []
                 try r.readArray { (r, i) throws(JSONSyntaxError) in
-                    let itemPath = "\(path)[\(i)]"
-                    guard try object(&r, itemPath, &shape) else { return }
+                    guard try objectItem(&r, "user_match.uids[\(i)]", &shape) else { return }
                     var uid = IncomingUID()
-                    try r.readObject { (r, key) throws(JSONSyntaxError) in
-                        switch key {
-                        case "type": uid.type = try string(&r, itemPath + ".type", &shape)
-                        case "value": uid.value = try string(&r, itemPath + ".value", &shape)
-                        default: try r.skipValue()
-                        }
+                    try r.readMembers { (r, key) throws(JSONSyntaxError) in
+                        if key.matches("type") { uid.type = try string(&r, "user_match.uids[\(i)].type", &shape) }
+                        else if key.matches("value") { uid.value = try string(&r, "user_match.uids[\(i)].value", &shape) }
+                        else { try r.skipValue() }
                     }
                     uids.append(uid)
                 }
                 match.uids = uids
-            default:
+            } else {
                 try r.skipValue()
             }
         }
@@ -168,34 +162,29 @@ public enum LogEventDecoder {
         _ r: inout JSONReader, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> IncomingCustomData {
         var data = IncomingCustomData()
-        try r.readObject { (r, key) throws(JSONSyntaxError) in
-            let path = "custom_data." + key
-            switch key {
-            case "value": data.value = try number(&r, path, &shape)
-            case "currency": data.currency = try string(&r, path, &shape)
-            case "order_id": data.orderID = try string(&r, path, &shape)
-            case "num_items": data.numItems = try number(&r, path, &shape)
-            case "progress_percent": data.progressPercent = try number(&r, path, &shape)
-            case "progress_seconds": data.progressSeconds = try number(&r, path, &shape)
-            case "contents":
-                guard try array(&r, path, &shape) else { return }
+        try r.readMembers { (r, key) throws(JSONSyntaxError) in
+            if key.matches("value") { data.value = try number(&r, "custom_data.value", &shape) }
+            else if key.matches("currency") { data.currency = try string(&r, "custom_data.currency", &shape) }
+            else if key.matches("order_id") { data.orderID = try string(&r, "custom_data.order_id", &shape) }
+            else if key.matches("num_items") { data.numItems = try number(&r, "custom_data.num_items", &shape) }
+            else if key.matches("progress_percent") { data.progressPercent = try number(&r, "custom_data.progress_percent", &shape) }
+            else if key.matches("progress_seconds") { data.progressSeconds = try number(&r, "custom_data.progress_seconds", &shape) }
+            else if key.matches("contents") {
+                guard try array(&r, "custom_data.contents", &shape) else { return }
                 var items: [IncomingContentItem] = []
                 try r.readArray { (r, i) throws(JSONSyntaxError) in
-                    let itemPath = "\(path)[\(i)]"
-                    guard try object(&r, itemPath, &shape) else { return }
+                    guard try objectItem(&r, "custom_data.contents[\(i)]", &shape) else { return }
                     var item = IncomingContentItem()
-                    try r.readObject { (r, key) throws(JSONSyntaxError) in
-                        switch key {
-                        case "id": item.id = try string(&r, itemPath + ".id", &shape)
-                        case "quantity": item.quantity = try number(&r, itemPath + ".quantity", &shape)
-                        case "price": item.price = try number(&r, itemPath + ".price", &shape)
-                        default: try r.skipValue()
-                        }
+                    try r.readMembers { (r, key) throws(JSONSyntaxError) in
+                        if key.matches("id") { item.id = try string(&r, "custom_data.contents[\(i)].id", &shape) }
+                        else if key.matches("quantity") { item.quantity = try number(&r, "custom_data.contents[\(i)].quantity", &shape) }
+                        else if key.matches("price") { item.price = try number(&r, "custom_data.contents[\(i)].price", &shape) }
+                        else { try r.skipValue() }
                     }
                     items.append(item)
                 }
                 data.contents = items
-            default:
+            } else {
                 try r.skipValue()
             }
         }
@@ -203,28 +192,29 @@ public enum LogEventDecoder {
     }
 
     // MARK: Typed reads that record, rather than throw, a wrong type
+    // Paths are autoclosures: they are built only when a value is of the wrong type.
 
     private static func string(
-        _ r: inout JSONReader, _ path: String, _ shape: inout ShapeError?
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> String? {
         switch try r.peekKind() {
         case .string: return try r.readString()
         case .null: try r.readNull(); return nil
         default:
-            if shape == nil { shape = ShapeError(path: path, expected: "a string") }
+            if shape == nil { shape = ShapeError(path: path(), expected: "a string") }
             try r.skipValue()
             return nil
         }
     }
 
     private static func number(
-        _ r: inout JSONReader, _ path: String, _ shape: inout ShapeError?
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Double? {
         switch try r.peekKind() {
         case .number: return try r.readNumber()
         case .null: try r.readNull(); return nil
         default:
-            if shape == nil { shape = ShapeError(path: path, expected: "a number") }
+            if shape == nil { shape = ShapeError(path: path(), expected: "a number") }
             try r.skipValue()
             return nil
         }
@@ -232,26 +222,38 @@ public enum LogEventDecoder {
 
     /// True when the next value is an object (left unread); otherwise skips it.
     private static func object(
-        _ r: inout JSONReader, _ path: String, _ shape: inout ShapeError?
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Bool {
         switch try r.peekKind() {
         case .object: return true
         case .null: try r.readNull(); return false
         default:
-            if shape == nil { shape = ShapeError(path: path, expected: "an object") }
+            if shape == nil { shape = ShapeError(path: path(), expected: "an object") }
             try r.skipValue()
             return false
         }
     }
 
+    /// True when the next array item is an object (left unread); otherwise
+    /// skips it. Unlike a member, a null item is a wrong type, not an absence:
+    /// dropping it would shift the indices of the items after it.
+    private static func objectItem(
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
+    ) throws(JSONSyntaxError) -> Bool {
+        if try r.peekKind() == .object { return true }
+        if shape == nil { shape = ShapeError(path: path(), expected: "an object") }
+        try r.skipValue()
+        return false
+    }
+
     private static func array(
-        _ r: inout JSONReader, _ path: String, _ shape: inout ShapeError?
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Bool {
         switch try r.peekKind() {
         case .array: return true
         case .null: try r.readNull(); return false
         default:
-            if shape == nil { shape = ShapeError(path: path, expected: "an array") }
+            if shape == nil { shape = ShapeError(path: path(), expected: "an array") }
             try r.skipValue()
             return false
         }

@@ -52,7 +52,7 @@ public struct EventValidator: Sendable {
         guard let typeName = e.eventType else {
             throw Violation(path: "event_type", message: "event_type is required")
         }
-        guard let eventType = EventType(rawValue: typeName) else {
+        guard let eventType = EventType.named(typeName) else {
             throw Violation(path: "event_type", message: "event_type '\(typeName)' is not an AdCP event type")
         }
         if let allowed = contract.eventTypes, !allowed.contains(eventType) {
@@ -78,7 +78,7 @@ public struct EventValidator: Sendable {
         var event = ConversionEvent(eventID: eventID, eventType: eventType, eventTime: eventTime, raw: e.raw)
         // action_source and event_source_url
         if let name = e.actionSource {
-            guard let source = ActionSource(rawValue: name) else {
+            guard let source = ActionSource.named(name) else {
                 throw Violation(path: "action_source", message: "action_source '\(name)' is not an AdCP action source")
             }
             event.actionSource = source
@@ -143,7 +143,7 @@ public struct EventValidator: Sendable {
                 guard let typeName = uid.type else {
                     throw Violation(path: "user_match.uids[\(i)].type", message: "uid type is required")
                 }
-                guard let type = UIDType(rawValue: typeName) else {
+                guard let type = UIDType.named(typeName) else {
                     throw Violation(path: "user_match.uids[\(i)].type", message: "uid type '\(typeName)' is not an AdCP uid type")
                 }
                 guard let value = uid.value, !value.isEmpty else {

@@ -1,27 +1,38 @@
 /// Just enough URL parsing to check `event_source_url`: an absolute http(s)
-/// URL with a host. Returns the lowercased host, or nil.
+/// URL with a host. Works on the UTF-8 bytes: it runs once per event.
 public enum WebURL {
+    /// The lowercased host, or nil when `url` is not an absolute http(s) URL.
     public static func host(of url: String) -> String? {
-        let lower = url.lowercased()
-        let rest: Substring
-        if lower.hasPrefix("https://") {
-            rest = lower.dropFirst(8)
-        } else if lower.hasPrefix("http://") {
-            rest = lower.dropFirst(7)
-        } else {
-            return nil
+        var url = url
+        return url.withUTF8 { b -> String? in
+            @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
+            func hasPrefix(_ p: StaticString) -> Bool {
+                let n = p.utf8CodeUnitCount
+                guard b.count >= n else { return false }
+                for i in 0..<n where lower(b[i]) != p.utf8Start[i] { return false }
+                return true
+            }
+            var start: Int
+            if hasPrefix("https://") { start = 8 } else if hasPrefix("http://") { start = 7 } else { return nil }
+            var end = start
+            while end < b.count {
+                let c = b[end]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return nil }
+                if c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") { break }
+                end += 1
+            }
+            for i in end..<b.count where b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { return nil }
+            if let at = (start..<end).last(where: { b[$0] == UInt8(ascii: "@") }) { start = at + 1 }
+            var hostEnd = end
+            if start < end, b[start] == UInt8(ascii: "[") {
+                guard let close = (start..<end).first(where: { b[$0] == UInt8(ascii: "]") }) else { return nil }
+                hostEnd = close + 1
+            } else if let colon = (start..<end).first(where: { b[$0] == UInt8(ascii: ":") }) {
+                hostEnd = colon
+            }
+            if hostEnd > start, b[hostEnd - 1] == UInt8(ascii: ".") { hostEnd -= 1 }
+            guard hostEnd > start else { return nil }
+            return String(decoding: b[start..<hostEnd].map(lower), as: UTF8.self)
         }
-        guard !rest.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return nil }
-        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        var host: Substring
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
-            host = authority[...close]
-        } else {
-            host = authority.prefix { $0 != ":" }
-        }
-        if host.hasSuffix(".") { host = host.dropLast() }
-        return host.isEmpty ? nil : String(host)
     }
 }

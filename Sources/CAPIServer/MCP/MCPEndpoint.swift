@@ -1,7 +1,53 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
+import MCP
 
-/// Mounts MCP (streamable HTTP) at `/mcp`. The group is already behind the
-/// auth middleware, so `context.principal` is set.
+/// Mounts MCP (streamable HTTP, stateless JSON responses) at `/mcp`. The group
+/// is already behind the auth middleware, so `context.principal` is set and a
+/// request without a valid key never reaches a tool.
 func addMCPRoutes(to group: RouterGroup<CAPIRequestContext>, service: ConversionService) {
-    // Placeholder until the MCP door lands.
+    let endpoint = MCPEndpoint(service: service)
+    // GET and DELETE are answered too, with the transport's 405: stateless
+    // mode has no server-to-client stream and no session to end.
+    group.post("mcp") { request, context in try await endpoint.handle(request, context) }
+    group.get("mcp") { request, context in try await endpoint.handle(request, context) }
+    group.delete("mcp") { request, context in try await endpoint.handle(request, context) }
+}
+
+/// Translates between Hummingbird and the MCP SDK's framework-neutral HTTP types.
+struct MCPEndpoint: Sendable {
+    let service: ConversionService
+
+    func handle(_ request: Request, _ context: CAPIRequestContext) async throws -> Response {
+        guard let principal = context.principal else { throw HTTPError(.unauthorized) }
+        var body: Data?
+        if request.method == .post {
+            // The REST door's body rules: JSON only, at most `maxBodyBytes`.
+            var request = request
+            switch try await request.jsonBody(maxBytes: service.settings.maxBodyBytes) {
+            case .refused(let refusal): return refusal
+            case .bytes(let bytes): body = Data(bytes)
+            }
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        let mcpRequest = MCP.HTTPRequest(
+            method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
+        let toolbox = MCPToolbox(service: service, principal: principal)
+        return Self.response(await MCPRequestServer.respond(to: mcpRequest, toolbox: toolbox))
+    }
+
+    static func response(_ mcp: MCP.HTTPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in mcp.headers {
+            if let fieldName = HTTPField.Name(name) { headers[fieldName] = value }
+        }
+        headers[.cacheControl] = "no-store"
+        let body = mcp.bodyData.map { ResponseBody(byteBuffer: ByteBuffer(bytes: $0)) } ?? ResponseBody()
+        return Response(status: .init(code: mcp.statusCode), headers: headers, body: body)
+    }
 }

@@ -1,6 +1,7 @@
 import CAPICore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     public func ingest(
@@ -22,6 +23,9 @@ extension SQLiteStore {
         }
     }
 
+    /// The hot path: one prepared statement, bound through SQLite's C API so
+    /// no per-event argument arrays or payload copies are made; each payload
+    /// is bound straight from the request body.
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at,
@@ -29,18 +33,37 @@ extension SQLiteStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
+        let stmt = statement.sqliteStatement
+        let connection = db.sqliteConnection
         var inserted = 0
-        for e in batch.events {
-            let ids = e.identifiers
-            let keys = IdentityKey.keys(for: ids)
-            statement.setUncheckedArguments([
-                batch.accountID, batch.eventSourceID, e.eventType.rawValue, e.eventID, e.eventTime, batch.receivedAt,
-                e.actionSource?.rawValue, e.value, e.currency, e.orderID, ids.clickID, ids.clickIDType,
-                keys.isEmpty ? nil : keys.map(\.storageKey).joined(separator: IdentityKey.listSeparator),
-                Data(batch.body[e.raw]),
-            ])
-            try statement.execute()
-            inserted += db.changesCount
+        try batch.body.withUnsafeBufferPointer { body in
+            defer {
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
+            }
+            for e in batch.events {
+                sqlite3_reset(stmt)
+                let ids = e.identifiers
+                SQLiteBind.text(stmt, 1, batch.accountID)
+                SQLiteBind.text(stmt, 2, batch.eventSourceID)
+                SQLiteBind.text(stmt, 3, e.eventType.rawValue)
+                SQLiteBind.text(stmt, 4, e.eventID)
+                sqlite3_bind_int64(stmt, 5, e.eventTime)
+                sqlite3_bind_int64(stmt, 6, batch.receivedAt)
+                SQLiteBind.text(stmt, 7, e.actionSource?.rawValue)
+                SQLiteBind.double(stmt, 8, e.value)
+                SQLiteBind.text(stmt, 9, e.currency)
+                SQLiteBind.text(stmt, 10, e.orderID)
+                SQLiteBind.text(stmt, 11, ids.clickID)
+                SQLiteBind.text(stmt, 12, ids.clickIDType)
+                SQLiteBind.text(stmt, 13, IdentityKey.storedList(for: ids))
+                sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + e.raw.lowerBound }, Int32(e.raw.count), nil)
+                let rc = sqlite3_step(stmt)
+                guard rc == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+                }
+                inserted += Int(sqlite3_changes(connection))
+            }
         }
         var counters = batch.counters
         counters.accepted = batch.events.count

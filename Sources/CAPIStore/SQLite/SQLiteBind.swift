@@ -1,0 +1,23 @@
+import GRDBSQLite
+
+/// Binding helpers over SQLite's C API, for the statements on the hot path.
+enum SQLiteBind {
+    /// SQLite copies the value before the call returns.
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func text(_ stmt: OpaquePointer?, _ index: Int32, _ value: String?) {
+        guard var value else {
+            sqlite3_bind_null(stmt, index)
+            return
+        }
+        value.withUTF8 { utf8 in
+            _ = utf8.withMemoryRebound(to: CChar.self) {
+                sqlite3_bind_text(stmt, index, $0.baseAddress, Int32($0.count), transient)
+            }
+        }
+    }
+
+    static func double(_ stmt: OpaquePointer?, _ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(stmt, index, value) } else { sqlite3_bind_null(stmt, index) }
+    }
+}

@@ -1,0 +1,162 @@
+import CAPICore
+import Foundation
+
+/// Runs the measures in order and assembles the report.
+///
+/// Order matters: (1) runs first, on an empty database, then the sustained
+/// runs, then MCP, each phase with its own event ids.
+struct BenchRunner {
+    var options: BenchOptions
+
+    static let eventSourceID = "bench"
+
+    func log(_ text: String) {
+        if !options.quiet { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+    }
+
+    func run() throws -> BenchReport {
+        let started = ISO8601DateFormatter().string(from: Date())
+        var server: CAPIServerProcess?
+        let target: BenchTarget
+        if let url = options.url, let key = options.key {
+            target = try BenchTarget.parse(url: url, key: key, pid: options.serverPID)
+        } else {
+            let capi = try options.resolvedCAPIPath()
+            log("starting \(capi) serve")
+            let s = try CAPIServerProcess(capiPath: capi, log: log)
+            server = s
+            target = BenchTarget(host: "127.0.0.1", port: s.port, key: s.key, serverPID: s.pid)
+        }
+        defer { server?.stop(keepData: options.keepData) }
+        try syncEventSource(target)
+
+        log("generating batches (seed \(options.seed))…")
+        let runTag = "b" + String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+        var generator = EventGenerator(
+            seed: options.seed, runTag: runTag, eventSourceID: Self.eventSourceID,
+            duplicateShare: options.duplicateShare, now: Int64(Date().timeIntervalSince1970 * 1000))
+        let large = generator.template(count: options.batchEvents)
+        let small = generator.template(count: options.sustainedBatchEvents)
+        let bytesPerEvent = Double(large.bytes.count) / Double(large.eventCount)
+        log(String(format: "large batch: %d events, %.2f MB (%.0f bytes/event); sustained batch: %d events",
+                   large.eventCount, Double(large.bytes.count) / 1e6, bytesPerEvent, small.eventCount))
+
+        var rows: [BenchReport.Row] = []
+        var restSingle: Summary?
+        var restSustained: Summary?
+        for door in options.doors {
+            if door == .mcp {
+                if case .failure(let error) = MCPSession.probe(host: target.host, port: target.port, key: target.key) {
+                    log("MCP door not available: \(error)")
+                    let note = "/mcp does not answer MCP yet"
+                    rows.append(.unavailable("5a", "MCP log_event, one \(large.eventCount)-event batch", "ms", "≤ 1.5× REST", note))
+                    rows.append(.unavailable("5b", "MCP log_event, sustained", "events/s", "≥ REST ÷ 1.5", note))
+                    continue
+                }
+            }
+            let tagBase = door == .rest ? 1 : 2
+            log("(\(door == .rest ? "1" : "5a")) \(door.rawValue): one \(large.eventCount)-event batch × \(options.repetitions) (after \(options.warmups) warm-ups)")
+            let single = try SingleBatchScenario(
+                door: door, template: large, repetitions: options.repetitions, warmups: options.warmups,
+                clientTag: tagBase
+            ).run(target, log: log)
+            let singleSummary = Summary(single.millis)
+            log("(\(door == .rest ? "2" : "5b")) \(door.rawValue): \(options.clients) clients × \(small.eventCount)-event batches for \(options.duration) s, × \(options.sustainedRepetitions)")
+            var rates: [Double] = []
+            var latencies: [Double] = []
+            var peaks: [Double] = []
+            var hwm: Int?
+            for r in 0..<options.sustainedRepetitions {
+                let result = try SustainedScenario(
+                    door: door, template: small, clients: options.clients, duration: options.duration,
+                    firstClientTag: tagBase * 1000 + r * options.clients
+                ).run(target)
+                rates.append(result.eventsPerSecond)
+                latencies += result.batchMillis
+                if let p = result.peakRSS { peaks.append(Double(p) / 1_048_576) }
+                hwm = result.serverHWM
+                log(String(format: "  run %d: %.0f events/s (%d events in %d batches, %.2f s), batch median %.1f ms, server peak RSS %@",
+                           r + 1, result.eventsPerSecond, result.events, result.batches, result.seconds,
+                           Summary(result.batchMillis)?.median ?? 0,
+                           result.peakRSS.map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "n/a"))
+            }
+            let rateSummary = Summary(rates)
+            if door == .rest {
+                restSingle = singleSummary
+                restSustained = rateSummary
+                rows.append(.measured("1", "REST one \(large.eventCount)-event batch, end to end", "ms", single.millis,
+                                      target: "≤ 100 ms", pass: (singleSummary?.median ?? .infinity) <= 100,
+                                      note: options.duplicateShare > 0 ? "\(single.duplicatesReported) duplicates reported" : nil))
+                rows.append(.measured("2", "REST sustained, \(options.clients) clients × \(small.eventCount)", "events/s", rates,
+                                      target: "≥ 100000", pass: (rateSummary?.median ?? 0) >= 100_000))
+                rows.append(.measured("2·lat", "REST sustained, per-batch latency", "ms", latencies, target: "—", pass: nil))
+                if peaks.isEmpty {
+                    rows.append(.unavailable("3", "server peak RSS during (2)", "MiB", "≤ 300 MB", "server pid unknown; pass --server-pid"))
+                } else {
+                    rows.append(.measured("3", "server peak RSS during (2)", "MiB", peaks, target: "≤ 300 MB",
+                                          pass: (peaks.max() ?? .infinity) * 1_048_576 <= 300e6,
+                                          note: hwm.map { String(format: "VmHWM over server life %.0f MiB", Double($0) / 1_048_576) }))
+                }
+                switch AttributionScenario(conversions: options.conversions, exposures: options.exposures).run(target) {
+                case .notAvailable(let reason):
+                    rows.append(.unavailable("4", "attribution \(options.conversions) conv × \(options.exposures) exp", "s", "≤ 10 s", reason))
+                case .measured(let seconds):
+                    rows.append(.measured("4", "attribution \(options.conversions) conv × \(options.exposures) exp", "s", seconds,
+                                          target: "≤ 10 s", pass: (Summary(seconds)?.median ?? .infinity) <= 10))
+                }
+            } else {
+                let ratio = zip(restSingle?.median, singleSummary?.median).map { $1 / $0 }
+                rows.append(.measured("5a", "MCP log_event, one \(large.eventCount)-event batch", "ms", single.millis,
+                                      target: "≤ 1.5× REST", pass: ratio.map { $0 <= 1.5 },
+                                      note: ratio.map { String(format: "%.2f× REST", $0) }))
+                let slowdown = zip(restSustained?.median, rateSummary?.median).map { $0 / $1 }
+                rows.append(.measured("5b", "MCP log_event, sustained", "events/s", rates,
+                                      target: "≥ REST ÷ 1.5", pass: slowdown.map { $0 <= 1.5 },
+                                      note: slowdown.map { String(format: "REST is %.2f× this", $0) }))
+                rows.append(.measured("5b·lat", "MCP sustained, per-batch latency", "ms", latencies, target: "—", pass: nil))
+            }
+        }
+        return BenchReport(
+            startedAt: started, machine: BenchReport.machine(),
+            config: .init(
+                batchEvents: options.batchEvents, sustainedBatchEvents: options.sustainedBatchEvents,
+                clients: options.clients, durationSeconds: options.duration, repetitions: options.repetitions,
+                sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
+                seed: options.seed, bytesPerEvent: (bytesPerEvent * 10).rounded() / 10,
+                target: options.url ?? "spawned capi serve (SQLite, synchronous=FULL)"),
+            rows: rows)
+    }
+
+    /// Declares the `bench` event source (an upsert; safe to repeat).
+    func syncEventSource(_ target: BenchTarget) throws {
+        let connection = HTTPConnection(host: target.host, port: target.port)
+        defer { connection.close() }
+        let body = #"{"event_sources":[{"event_source_id":"\#(Self.eventSourceID)","event_types":["purchase","add_to_cart","lead"]}]}"#
+        let reply = try connection.send(
+            HTTPRequest(path: "/agentic/v1/event-sources/sync", headers: [
+                ("Authorization", "Bearer \(target.key)"), ("Content-Type", "application/json"),
+            ]),
+            body: Array(body.utf8))
+        guard reply.status == 200 else {
+            throw BenchError("event source sync: HTTP \(reply.status) \(reply.text.prefix(300))")
+        }
+    }
+}
+
+private func zip(_ a: Double?, _ b: Double?) -> (Double, Double)? {
+    guard let a, let b, a > 0, b > 0 else { return nil }
+    return (a, b)
+}
+
+extension BenchReport.Row {
+    static func measured(
+        _ id: String, _ name: String, _ unit: String, _ values: [Double], target: String, pass: Bool?, note: String? = nil
+    ) -> Self {
+        .init(id: id, name: name, unit: unit, summary: Summary(values), values: values, target: target,
+              verdict: pass.map { $0 ? "pass" : "MISS" } ?? "—", note: note)
+    }
+
+    static func unavailable(_ id: String, _ name: String, _ unit: String, _ target: String, _ note: String) -> Self {
+        .init(id: id, name: name, unit: unit, summary: nil, values: [], target: target, verdict: "not available", note: note)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Command-line flags. Hand-parsed: the bench depends on CAPICore only.
+struct BenchOptions: Sendable {
+    var batchEvents = 10_000
+    var sustainedBatchEvents = 1_000
+    var clients = 4
+    var duration: Double = 10
+    var repetitions = 7
+    var sustainedRepetitions = 3
+    var warmups = 2
+    var duplicateShare = 0.0
+    var seed: UInt64 = 6
+    var conversions = 100_000
+    var exposures = 1_000_000
+    var url: String?
+    var key: String?
+    var serverPID: Int32?
+    var capiPath: String?
+    var jsonPath: String?
+    var doors: [IngestDoor] = [.rest, .mcp]
+    var keepData = false
+    var quiet = false
+
+    static let usage = """
+        capi-bench — measures capi's ingestion (build with -c release).
+
+        By default it starts `capi serve` (the release binary next to this one) on a
+        free loopback port with a fresh SQLite database, creates an account, a key
+        and the `bench` event source, runs every measure and stops the server.
+
+          --events N              events in the single large batch (default 10000)
+          --sustained-events N    events per batch in the sustained run (default 1000)
+          --clients N             concurrent clients in the sustained run (default 4)
+          --duration S            seconds per sustained run (default 10)
+          --repetitions N         timed large batches (default 7; median and p99 over these)
+          --sustained-repetitions N  sustained runs (default 3)
+          --warmups N             untimed large batches first (default 2)
+          --duplicates F          share of each batch's events that repeat the previous batch, 0…1 (default 0)
+          --seed N                generator seed (default 6)
+          --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
+          --doors rest,mcp        which doors to measure (default both)
+          --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
+                                  event source must accept purchase, add_to_cart, lead)
+          --server-pid PID        with --url: read that process's memory
+          --capi PATH             the capi binary to start (default: next to capi-bench)
+          --json PATH             also write a JSON summary
+          --keep-data             keep the temporary database and server log
+          --quiet                 print only the table
+        """
+
+    static func parse(_ arguments: [String]) throws(BenchError) -> BenchOptions {
+        var o = BenchOptions()
+        var i = 0
+        func value(_ name: String) throws(BenchError) -> String {
+            i += 1
+            guard i < arguments.count else { throw BenchError("\(name) needs a value") }
+            return arguments[i]
+        }
+        func int(_ name: String) throws(BenchError) -> Int {
+            let text = try value(name)
+            guard let v = Int(text), v > 0 else { throw BenchError("\(name) must be a positive whole number, got \(text)") }
+            return v
+        }
+        func double(_ name: String) throws(BenchError) -> Double {
+            let text = try value(name)
+            guard let v = Double(text), v.isFinite, v >= 0 else { throw BenchError("\(name) must be a number ≥ 0, got \(text)") }
+            return v
+        }
+        while i < arguments.count {
+            let name = arguments[i]
+            switch name {
+            case "--events": o.batchEvents = try int(name)
+            case "--sustained-events": o.sustainedBatchEvents = try int(name)
+            case "--clients": o.clients = try int(name)
+            case "--duration": o.duration = try double(name)
+            case "--repetitions": o.repetitions = try int(name)
+            case "--sustained-repetitions": o.sustainedRepetitions = try int(name)
+            case "--warmups":
+                let text = try value(name)
+                guard let v = Int(text), v >= 0 else { throw BenchError("--warmups must be 0 or more") }
+                o.warmups = v
+            case "--duplicates":
+                o.duplicateShare = try double(name)
+                guard o.duplicateShare <= 1 else { throw BenchError("--duplicates must be between 0 and 1") }
+            case "--seed":
+                let text = try value(name)
+                guard let v = UInt64(text) else { throw BenchError("--seed must be a whole number") }
+                o.seed = v
+            case "--conversions": o.conversions = try int(name)
+            case "--exposures": o.exposures = try int(name)
+            case "--doors":
+                var doors: [IngestDoor] = []
+                for part in try value(name).split(separator: ",") {
+                    guard let door = IngestDoor(rawValue: String(part)) else { throw BenchError("unknown door \(part); use rest, mcp") }
+                    doors.append(door)
+                }
+                o.doors = doors
+            case "--url": o.url = try value(name)
+            case "--key": o.key = try value(name)
+            case "--server-pid":
+                let text = try value(name)
+                guard let v = Int32(text) else { throw BenchError("--server-pid must be a process id") }
+                o.serverPID = v
+            case "--capi": o.capiPath = try value(name)
+            case "--json": o.jsonPath = try value(name)
+            case "--keep-data": o.keepData = true
+            case "--quiet": o.quiet = true
+            default: throw BenchError("unknown flag \(name)\n\n\(usage)")
+            }
+            i += 1
+        }
+        if (o.url == nil) != (o.key == nil) { throw BenchError("--url and --key go together") }
+        return o
+    }
+
+    /// The `capi` binary: `--capi`, else the one built next to this executable.
+    func resolvedCAPIPath() throws(BenchError) -> String {
+        if let capiPath { return capiPath }
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let sibling = me.deletingLastPathComponent().appendingPathComponent("capi").path
+        guard FileManager.default.isExecutableFile(atPath: sibling) else {
+            throw BenchError("no capi binary at \(sibling); build it with `swift build -c release --product capi` or pass --capi")
+        }
+        return sibling
+    }
+}

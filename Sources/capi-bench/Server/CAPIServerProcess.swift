@@ -1,0 +1,113 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `capi serve` started for the run: a release binary on a free loopback
+/// port, a fresh database in a temporary folder, one account, one key and the
+/// `bench` event source. Stopped (and its folder removed) at the end.
+final class CAPIServerProcess {
+    let port: UInt16
+    let key: String
+    let directory: URL
+    let databasePath: String
+    private let process: Process
+
+    var pid: Int32 { process.processIdentifier }
+
+    static let accountID = "bench"
+
+    /// Creates the database, account and key with the CLI, then starts the server.
+    init(capiPath: String, log: (String) -> Void) throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("capi-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        databasePath = directory.appendingPathComponent("capi.sqlite").path
+        log("database: \(databasePath)")
+        _ = try Self.runCLI(capiPath, ["accounts", "create", Self.accountID, "--database", databasePath])
+        let keyOutput = try Self.runCLI(capiPath, ["keys", "create", "--account", Self.accountID, "--database", databasePath])
+        guard let key = keyOutput.split(separator: "\n").last.map(String.init), !key.isEmpty else {
+            throw BenchError("`capi keys create` printed no key")
+        }
+        self.key = key
+        port = try Self.freeLoopbackPort()
+        let logURL = directory.appendingPathComponent("server.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: logURL)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: capiPath)
+        process.arguments = [
+            "serve", "--host", "127.0.0.1", "--port", String(port), "--database", databasePath,
+            "--log-level", "warning",
+        ]
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        try process.run()
+        log("server pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
+        try waitUntilHealthy()
+    }
+
+    /// Polls `/healthz` for up to 20 seconds.
+    private func waitUntilHealthy() throws {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            guard process.isRunning else { throw BenchError("capi serve exited early; see \(directory.path)/server.log") }
+            let connection = HTTPConnection(host: "127.0.0.1", port: port)
+            if let reply = try? connection.send(HTTPRequest(method: "GET", path: "/healthz"), body: []), reply.status == 200 {
+                return
+            }
+            usleep(50_000)
+        }
+        throw BenchError("capi serve did not answer /healthz within 20 s")
+    }
+
+    func stop(keepData: Bool) {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        if !keepData { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// Runs a CLI command to completion and returns its standard output.
+    static func runCLI(_ path: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw BenchError("capi \(arguments.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Asks the kernel for a free port on 127.0.0.1 (bind to 0, read it, release it).
+    static func freeLoopbackPort() throws -> UInt16 {
+        #if canImport(Glibc)
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let s = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard s >= 0 else { throw BenchError("socket() failed") }
+        defer { close(s) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
+                bind(s, p, length) == 0 && getsockname(s, p, &length) == 0
+            }
+        }
+        guard bound else { throw BenchError("could not find a free loopback port") }
+        return UInt16(bigEndian: addr.sin_port)
+    }
+}
