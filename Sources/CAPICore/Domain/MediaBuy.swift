@@ -13,14 +13,25 @@ public struct MediaBuy: Sendable, Equatable, Codable {
     public struct Package: Sendable, Equatable, Codable {
         public var package_id: String
         public var name: String?
+        /// AdCP pricing model (`cpm`, `cpc`, …); reports assume `cpm` when absent.
+        public var pricing_model: String?
+        /// The agreed unit rate; reports use the effective rate when absent.
+        public var rate: Double?
         public var creatives: [Creative]
 
-        public init(package_id: String, name: String? = nil, creatives: [Creative]) {
+        public init(package_id: String, name: String? = nil, pricing_model: String? = nil, rate: Double? = nil, creatives: [Creative]) {
             self.package_id = package_id
             self.name = name
+            self.pricing_model = pricing_model
+            self.rate = rate
             self.creatives = creatives
         }
     }
+
+    /// AdCP's pricing models (enums/pricing-model.json).
+    public static let pricingModels: Set<String> = [
+        "cpm", "vcpm", "cpc", "cpcv", "cpv", "cpp", "cpa", "revenue_share", "flat_rate", "time",
+    ]
 
     public struct Creative: Sendable, Equatable, Codable {
         public var creative_id: String
@@ -68,6 +79,10 @@ public struct MediaBuy: Sendable, Equatable, Codable {
             if !Self.isIdentifier(p.package_id) || !packageIDs.insert(p.package_id).inserted {
                 fail("packages[\(i)].package_id", "package_id must be a unique identifier of A-Z a-z 0-9 _ . : -")
             }
+            if let model = p.pricing_model, !Self.pricingModels.contains(model) {
+                fail("packages[\(i)].pricing_model", "pricing_model must be one of \(Self.pricingModels.sorted().joined(separator: ", "))")
+            }
+            if let rate = p.rate, !(rate >= 0) { fail("packages[\(i)].rate", "rate must be 0 or more") }
             var creativeIDs = Set<String>()
             for (j, c) in p.creatives.enumerated() {
                 if !Self.isIdentifier(c.creative_id) || !creativeIDs.insert(c.creative_id).inserted {

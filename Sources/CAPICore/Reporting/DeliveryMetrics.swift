@@ -50,6 +50,15 @@ public struct DeliveryMetrics: Sendable, Equatable {
     public var costPerAcquisition: Double? { conversions > 0 ? Self.round(spend / Double(conversions)) : nil }
     public var ctr: Double? { impressions > 0 ? Self.round(Double(clicks) / Double(impressions)) : nil }
 
+    /// What was paid per unit of the pricing model, from delivery (0 when nothing was bought).
+    public func effectiveRate(model: String) -> Double {
+        switch model {
+        case "cpc": clicks > 0 ? Self.round(spend / Double(clicks)) : 0
+        case "cpa": conversions > 0 ? Self.round(spend / Double(conversions)) : 0
+        default: impressions > 0 ? Self.round(spend / Double(impressions) * 1000) : 0
+        }
+    }
+
     /// Money and ratios to 6 decimals, so sums of many small costs read cleanly.
     public static func round(_ x: Double) -> Double { (x * 1_000_000).rounded() / 1_000_000 }
 

@@ -32,6 +32,9 @@ public enum DeliveryReport {
             var o = metrics.adcp()
             o["package_id"] = .string(package.package_id)
             o["currency"] = .string(buy.currency)
+            let model = package.pricing_model ?? "cpm"
+            o["pricing_model"] = .string(model)
+            o["rate"] = .number(package.rate ?? metrics.effectiveRate(model: model))
             let ids = Set(package.creatives.map(\.creative_id)).union(creatives.keys).sorted()
             o["by_creative"] = .array(ids.map { id in
                 var c = (creatives[id] ?? DeliveryMetrics()).adcp()
