@@ -28,7 +28,7 @@ struct BenchRunner {
             target = BenchTarget(host: "127.0.0.1", port: s.port, key: s.key, serverPID: s.pid)
         }
         defer { server?.stop(keepData: options.keepData) }
-        try syncEventSource(target)
+        try Self.syncEventSource(target)
 
         log("generating batches (seed \(options.seed))…")
         let runTag = "b" + String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
@@ -97,13 +97,6 @@ struct BenchRunner {
                                           pass: (peaks.max() ?? .infinity) * 1_048_576 <= 300e6,
                                           note: hwm.map { String(format: "VmHWM over server life %.0f MiB", Double($0) / 1_048_576) }))
                 }
-                switch AttributionScenario(conversions: options.conversions, exposures: options.exposures).run(target) {
-                case .notAvailable(let reason):
-                    rows.append(.unavailable("4", "attribution \(options.conversions) conv × \(options.exposures) exp", "s", "≤ 10 s", reason))
-                case .measured(let seconds):
-                    rows.append(.measured("4", "attribution \(options.conversions) conv × \(options.exposures) exp", "s", seconds,
-                                          target: "≤ 10 s", pass: (Summary(seconds)?.median ?? .infinity) <= 10))
-                }
             } else {
                 let ratio = zip(restSingle?.median, singleSummary?.median).map { $1 / $0 }
                 rows.append(.measured("5a", "MCP log_event, one \(large.eventCount)-event batch", "ms", single.millis,
@@ -116,6 +109,12 @@ struct BenchRunner {
                 rows.append(.measured("5b·lat", "MCP sustained, per-batch latency", "ms", latencies, target: "—", pass: nil))
             }
         }
+        // (4) last, on its own server and database, with the ingestion server stopped
+        // so its background attributor does not compete for the two cores.
+        server?.stop(keepData: options.keepData)
+        server = nil
+        let at = rows.firstIndex { $0.id.hasPrefix("5") } ?? rows.endIndex
+        rows.insert(contentsOf: attributionRows(), at: at)
         return BenchReport(
             startedAt: started, machine: BenchReport.machine(),
             config: .init(
@@ -127,8 +126,33 @@ struct BenchRunner {
             rows: rows)
     }
 
+    /// (4): its own `capi serve --attribution-interval 0`, then timed `capi attribute`.
+    func attributionRows() -> [BenchReport.Row] {
+        let name = "attribution \(options.conversions) conv × \(options.exposures) exp (`capi attribute`)"
+        guard options.attributionRepetitions > 0 else {
+            return [.unavailable("4", name, "s", "≤ 10 s", "skipped (--attribution-repetitions 0)")]
+        }
+        do {
+            let capi = try options.resolvedCAPIPath()
+            log("(4) attribution: \(options.conversions) conversions × \(options.exposures) exposures, × \(options.attributionRepetitions)")
+            let r = try AttributionScenario(
+                capiPath: capi, conversions: options.conversions, exposures: options.exposures,
+                repetitions: options.attributionRepetitions, seed: options.seed, keepData: options.keepData
+            ).run(log: log)
+            let counted = r.attributedCounter.map { "\($0) attributed" } ?? "attributed count unreadable"
+            var note = "\(counted) (expected \(r.expected)); \(r.examinedByCLI.map(String.init) ?? "?") examined"
+            if let c = r.attributedCounter, c != r.expected { note += " — MISMATCH" }
+            note += String(format: "; load %.0f s untimed", r.loadSeconds)
+            return [.measured("4", name, "s", r.seconds, target: "≤ 10 s",
+                              pass: (Summary(r.seconds)?.median ?? .infinity) <= 10, note: note)]
+        } catch {
+            log("(4) failed: \(error)")
+            return [.unavailable("4", name, "s", "≤ 10 s", "failed: \(error)")]
+        }
+    }
+
     /// Declares the `bench` event source (an upsert; safe to repeat).
-    func syncEventSource(_ target: BenchTarget) throws {
+    static func syncEventSource(_ target: BenchTarget) throws {
         let connection = HTTPConnection(host: target.host, port: target.port)
         defer { connection.close() }
         let body = #"{"event_sources":[{"event_source_id":"\#(Self.eventSourceID)","event_types":["purchase","add_to_cart","lead"]}]}"#

@@ -13,6 +13,7 @@ struct BenchOptions: Sendable {
     var seed: UInt64 = 6
     var conversions = 100_000
     var exposures = 1_000_000
+    var attributionRepetitions = 3
     var url: String?
     var key: String?
     var serverPID: Int32?
@@ -39,6 +40,8 @@ struct BenchOptions: Sendable {
           --duplicates F          share of each batch's events that repeat the previous batch, 0…1 (default 0)
           --seed N                generator seed (default 6)
           --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
+          --attribution-repetitions N   timed `capi attribute` runs on copies of one loaded
+                                  database (default 3; 0 skips measure 4)
           --doors rest,mcp        which doors to measure (default both)
           --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
                                   event source must accept purchase, add_to_cart, lead)
@@ -89,6 +92,10 @@ struct BenchOptions: Sendable {
                 o.seed = v
             case "--conversions": o.conversions = try int(name)
             case "--exposures": o.exposures = try int(name)
+            case "--attribution-repetitions":
+                let text = try value(name)
+                guard let v = Int(text), v >= 0 else { throw BenchError("--attribution-repetitions must be 0 or more") }
+                o.attributionRepetitions = v
             case "--doors":
                 var doors: [IngestDoor] = []
                 for part in try value(name).split(separator: ",") {

@@ -8,9 +8,15 @@ enum ReplyScanner {
         find(Array(needle.utf8), in: body, from: 0) != nil
     }
 
-    /// The integer after `"key":` (or `\"key\":`), first occurrence.
-    static func integer(after key: String, in body: [UInt8]) -> Int? {
-        guard var i = valueStart(after: key, in: body) else { return nil }
+    /// The integer after `"key":` (or `\"key\":`), first occurrence
+    /// (with `following`, the first after the first occurrence of that text).
+    static func integer(after key: String, following marker: String? = nil, in body: [UInt8]) -> Int? {
+        var from = 0
+        if let marker {
+            guard let m = find(Array(marker.utf8), in: body, from: 0) else { return nil }
+            from = m + marker.utf8.count
+        }
+        guard var i = valueStart(after: key, in: body, from: from) else { return nil }
         var value = 0
         var digits = 0
         while i < body.count, body[i] >= 0x30, body[i] <= 0x39 {
@@ -30,8 +36,8 @@ enum ReplyScanner {
         return i > start ? String(decoding: body[start..<i], as: UTF8.self) : nil
     }
 
-    private static func valueStart(after key: String, in body: [UInt8]) -> Int? {
-        guard let at = find(Array(key.utf8), in: body, from: 0) else { return nil }
+    private static func valueStart(after key: String, in body: [UInt8], from: Int = 0) -> Int? {
+        guard let at = find(Array(key.utf8), in: body, from: from) else { return nil }
         var i = at + key.utf8.count
         while i < body.count, [UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: " ")].contains(body[i]) {
             if body[i] == UInt8(ascii: ":") {

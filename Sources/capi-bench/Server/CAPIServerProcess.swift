@@ -11,14 +11,20 @@ final class CAPIServerProcess {
     let key: String
     let directory: URL
     let databasePath: String
-    private let process: Process
+    private var process: Process
+    private let capiPath: String
+    private let serveArguments: [String]
+    private let logURL: URL
 
     var pid: Int32 { process.processIdentifier }
 
     static let accountID = "bench"
 
     /// Creates the database, account and key with the CLI, then starts the server.
-    init(capiPath: String, log: (String) -> Void) throws {
+    /// `serveArguments` go after the usual `serve --host --port --database --log-level`.
+    init(capiPath: String, log: (String) -> Void, serveArguments: [String] = []) throws {
+        self.capiPath = capiPath
+        self.serveArguments = serveArguments
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("capi-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -31,20 +37,40 @@ final class CAPIServerProcess {
         }
         self.key = key
         port = try Self.freeLoopbackPort()
-        let logURL = directory.appendingPathComponent("server.log")
+        logURL = directory.appendingPathComponent("server.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process = Process()
+        try launch()
+        log("server pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
+    }
+
+    private func launch() throws {
         let logHandle = try FileHandle(forWritingTo: logURL)
+        logHandle.seekToEndOfFile()
         process = Process()
         process.executableURL = URL(fileURLWithPath: capiPath)
         process.arguments = [
             "serve", "--host", "127.0.0.1", "--port", String(port), "--database", databasePath,
             "--log-level", "warning",
-        ]
+        ] + serveArguments
         process.standardOutput = logHandle
         process.standardError = logHandle
         try process.run()
-        log("server pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
         try waitUntilHealthy()
+    }
+
+    /// Stops the server (SIGTERM, waits) and keeps its database.
+    func halt() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// Starts the server again on the same port and database.
+    func relaunch() throws {
+        halt()
+        try launch()
     }
 
     /// Polls `/healthz` for up to 20 seconds.
@@ -62,10 +88,7 @@ final class CAPIServerProcess {
     }
 
     func stop(keepData: Bool) {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        halt()
         if !keepData { try? FileManager.default.removeItem(at: directory) }
     }
 
