@@ -20,17 +20,26 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
     }
 
     /// The stored list of an identity's keys, or nil when it has none.
+    /// Written straight into one string, in the order `keys(for:)` sorts to.
     public static func storedList(for ids: Identifiers) -> String? {
-        let keys = keys(for: ids)
-        guard !keys.isEmpty else { return nil }
+        guard ids.isMatchable || ids.clickID != nil else { return nil }
         var out = ""
-        for (i, key) in keys.enumerated() {
-            if i > 0 { out += listSeparator }
-            out += key.kind
+        out.reserveCapacity(160)
+        func add(_ kind: String, _ value: String) {
+            if !out.isEmpty { out += listSeparator }
+            out += kind
             out += "\u{1F}"
-            out += key.value
+            out += value
         }
-        return out
+        if let click = ids.clickID, ids.clickIDType == "sc3clid" { add("sc3clid", click) }
+        let uids = ids.uids.count > 1
+            ? ids.uids.sorted { ($0.type.rawValue, $0.value) < ($1.type.rawValue, $1.value) }
+            : ids.uids
+        for uid in uids { add(uid.type.keyKind, uid.value) }
+        if let e = ids.hashedEmail { add("hashed_email", e) }
+        if let p = ids.hashedPhone { add("hashed_phone", p) }
+        if let ip = ids.clientIP, let ua = ids.clientUserAgent { add("ip_ua", ip + "|" + ua) }
+        return out.isEmpty ? nil : out
     }
 
     /// The single indexed text: kind, a unit separator, value.
@@ -63,7 +72,7 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
     public static func keys(for ids: Identifiers) -> [IdentityKey] {
         var keys: [IdentityKey] = []
         if let click = ids.clickID, ids.clickIDType == "sc3clid" { keys.append(IdentityKey(kind: "sc3clid", value: click)) }
-        for uid in ids.uids { keys.append(IdentityKey(kind: "uid:" + uid.type.rawValue, value: uid.value)) }
+        for uid in ids.uids { keys.append(IdentityKey(kind: uid.type.keyKind, value: uid.value)) }
         if let e = ids.hashedEmail { keys.append(IdentityKey(kind: "hashed_email", value: e)) }
         if let p = ids.hashedPhone { keys.append(IdentityKey(kind: "hashed_phone", value: p)) }
         if let ip = ids.clientIP, let ua = ids.clientUserAgent { keys.append(IdentityKey(kind: "ip_ua", value: ip + "|" + ua)) }

@@ -16,3 +16,9 @@ extension UIDType {
     /// The case named `name`, found by hash.
     public static func named(_ name: String) -> UIDType? { byName[name] }
 }
+
+extension UIDType {
+    /// The identity-key kind of this uid type (`uid:rampid`…), made once.
+    static let keyKinds: [UIDType: String] = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "uid:" + $0.rawValue) })
+    public var keyKind: String { Self.keyKinds[self] ?? "uid:" + rawValue }
+}

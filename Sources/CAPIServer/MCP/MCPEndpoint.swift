@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MCP
+import NIOCore
 
 /// Mounts MCP (streamable HTTP, stateless JSON responses) at `/mcp`. The group
 /// is already behind the auth middleware, so `context.principal` is set and a
@@ -37,8 +38,30 @@ struct MCPEndpoint: Sendable {
         }
         let mcpRequest = MCP.HTTPRequest(
             method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
+        if let body, let fast = await logEventFastPath(mcpRequest, Array(body), principal) { return fast }
         let toolbox = MCPToolbox(service: service, principal: principal)
         return Self.response(await MCPRequestServer.respond(to: mcpRequest, toolbox: toolbox))
+    }
+
+    /// `tools/call` of `log_event`: the same transport checks, then the raw
+    /// arguments go to the service untouched (no generic JSON tree of 10,000 events).
+    func logEventFastPath(_ request: MCP.HTTPRequest, _ body: [UInt8], _ principal: Principal) async -> Response? {
+        guard let call = MCPToolCallScan.scan(body), call.tool == "log_event" else { return nil }
+        let context = HTTPValidationContext(httpMethod: "POST")
+        if let refusal = MCPRequestServer.validation.validate(request, context: context) {
+            return Self.response(refusal)
+        }
+        let reply = await service.logEvent(body: Array(body[call.arguments]), principal: principal)
+        let result = MCPToolReply.from(status: reply.status, body: reply.body)
+        guard let encoded = try? JSONEncoder().encode(result) else { return nil }
+        var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
+        out += body[call.id]
+        out += Array(#","result":"#.utf8)
+        out += encoded
+        out.append(UInt8(ascii: "}"))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     static func response(_ mcp: MCP.HTTPResponse) -> Response {

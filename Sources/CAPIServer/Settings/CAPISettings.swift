@@ -32,7 +32,7 @@ public struct CAPISettings: Sendable {
     /// background attributor off (run `capi attribute` instead).
     public var attributionIntervalSeconds = 1.0
     /// Conversions examined per attribution transaction.
-    public var attributionBatchSize = 2_000
+    public var attributionBatchSize = 500
 
     public init() {}
 

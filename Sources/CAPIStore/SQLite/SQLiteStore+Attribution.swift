@@ -61,14 +61,25 @@ extension SQLiteStore {
 }
 
 /// One attribution pass inside a write transaction. Every decision is a
-/// function of the conversion, the exposures stored and the source's window,
-/// so a rebuild reproduces exactly what the incremental passes wrote.
+/// function of the conversion, the exposures up to the pass's horizon and
+/// the source's window, so a rebuild reproduces what incremental passes wrote.
 struct AttributionPass {
     let db: Database
     let at: Int64
     let windows: [String: AttributionWindow]
     /// The longest window of any source: how far back any lookup reaches.
     let longestWindow: Int64
+    /// Exposures up to this seq are visible to the decisions of this pass;
+    /// later ones reach earlier conversions through re-examination.
+    var horizon: Int64 = 0
+    /// Changes to the hourly `attributed` counters, written once per pass.
+    var attributedDelta: [CounterKey: Int] = [:]
+
+    struct CounterKey: Hashable {
+        var account: String
+        var source: String
+        var hour: Int64
+    }
 
     init(_ db: Database, at: Int64) throws {
         self.db = db
@@ -76,6 +87,7 @@ struct AttributionPass {
         windows = try Self.windows(db)
         longestWindow = ([AttributionWindow.standard] + Array(windows.values))
             .map { max($0.postClick.milliseconds, $0.postView.milliseconds) }.max() ?? 0
+        horizon = try cursor("exposures")
     }
 
     static func sourceKey(_ account: String, _ source: String) -> String { account + "\u{1F}" + source }
@@ -108,31 +120,40 @@ struct AttributionPass {
         let rows = try Row.fetchAll(db, sql: "\(Self.eventColumns) WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, limit])
         for row in rows { try attribute(row, firstTime: true) }
         if let last = rows.last { try setCursor("conversions", last["seq"]) }
+        try flushCounters()
         return rows.count
     }
 
     /// Exposures that arrived late can claim conversions examined before them.
+    /// Advances the horizon: the conversions of this pass see those exposures.
     mutating func reexamineForNewExposures(limit: Int) throws -> Int {
         let start = try cursor("exposures")
         let conversionsSeen = try cursor("conversions")
+        if conversionsSeen == 0 {
+            // Nothing examined yet, so nothing to re-examine: take every exposure at once.
+            let newest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM exposures") ?? 0
+            if newest > start { try setCursor("exposures", newest) }
+            horizon = max(start, newest)
+            return 0
+        }
         let exposures = try Row.fetchAll(
             db, sql: "SELECT seq, account_id, time, keys FROM exposures WHERE seq > ? ORDER BY seq LIMIT ?",
             arguments: [start, limit])
         guard let last = exposures.last else { return 0 }
+        let end: Int64 = last["seq"]
+        horizon = end
         var affected = Set<Int64>()
-        if conversionsSeen > 0 {
-            let lookup = try db.cachedStatement(sql: """
-                SELECT event_seq FROM event_keys
-                WHERE account_id = ? AND key = ? AND event_time >= ? AND event_time <= ? AND event_seq <= ?
-                """)
-            for e in exposures {
-                let time: Int64 = e["time"]
-                let account: String = e["account_id"]
-                let keysText: String = e["keys"]
-                for key in keysText.split(separator: Character(IdentityKey.listSeparator)) {
-                    let seqs = try Int64.fetchAll(lookup, arguments: [account, String(key), time, time + longestWindow, conversionsSeen])
-                    affected.formUnion(seqs)
-                }
+        let lookup = try db.cachedStatement(sql: """
+            SELECT event_seq FROM event_keys
+            WHERE account_id = ? AND key = ? AND event_time >= ? AND event_time <= ? AND event_seq <= ?
+            """)
+        for e in exposures {
+            let time: Int64 = e["time"]
+            let account: String = e["account_id"]
+            let keysText: String = e["keys"]
+            for key in keysText.split(separator: Character(IdentityKey.listSeparator)) {
+                let seqs = try Int64.fetchAll(lookup, arguments: [account, String(key), time, time + longestWindow, conversionsSeen])
+                affected.formUnion(seqs)
             }
         }
         for seq in affected.sorted() {
@@ -140,7 +161,8 @@ struct AttributionPass {
                 try attribute(row, firstTime: false)
             }
         }
-        try setCursor("exposures", last["seq"])
+        try setCursor("exposures", end)
+        try flushCounters()
         return affected.count
     }
 
@@ -153,20 +175,30 @@ struct AttributionPass {
         for row in rows {
             let seq: Int64 = row["seq"]
             if try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed" {
-                try countAttributed(row, -1)
+                countAttributed(row, -1)
             }
             try db.execute(sql: "DELETE FROM attributions WHERE event_seq = ?", arguments: [seq])
             try db.execute(sql: "DELETE FROM event_keys WHERE event_seq = ?", arguments: [seq])
         }
         for row in rows { try attribute(row, firstTime: true) }
+        try flushCounters()
         return rows.count
     }
 
-    /// Keeps the source's hourly `attributed` counter in step, for health.
-    func countAttributed(_ event: Row, _ delta: Int) throws {
-        var c = SourceCounters()
-        c.attributed = delta
-        try SQLiteStore.addCounters(db, accountID: event["account_id"], eventSourceID: event["event_source_id"], at: event["received_at"], c)
+    /// Notes a change to the source's hourly `attributed` counter, for health.
+    mutating func countAttributed(_ event: Row, _ delta: Int) {
+        let received: Int64 = event["received_at"]
+        let key = CounterKey(account: event["account_id"], source: event["event_source_id"], hour: received / 3_600_000)
+        attributedDelta[key, default: 0] += delta
+    }
+
+    mutating func flushCounters() throws {
+        for (key, delta) in attributedDelta where delta != 0 {
+            var c = SourceCounters()
+            c.attributed = delta
+            try SQLiteStore.addCounters(db, accountID: key.account, eventSourceID: key.source, at: key.hour * 3_600_000, c)
+        }
+        attributedDelta = [:]
     }
 
     static let eventColumns = """
@@ -174,8 +206,18 @@ struct AttributionPass {
             value, currency, identity_keys FROM events
         """
 
+    /// An exposure that shares a key with the conversion being decided.
+    struct Candidate {
+        var seq: Int64
+        var kind: String
+        var mediaBuyID: String
+        var packageID: String
+        var creativeID: String
+        var candidate: ExposureCandidate
+    }
+
     /// Decides one conversion and records the decision.
-    func attribute(_ event: Row, firstTime: Bool) throws {
+    mutating func attribute(_ event: Row, firstTime: Bool) throws {
         let seq: Int64 = event["seq"]
         let account: String = event["account_id"]
         let source: String = event["event_source_id"]
@@ -194,59 +236,58 @@ struct AttributionPass {
             eventSeq: seq, account: account, source: source, type: type, id: id, time: time,
             actionSource: event["action_source"], receivedAt: event["received_at"],
             value: event["value"], currency: event["currency"], at: at)
-        let wasAttributed = try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed"
-        func finish(_ record: AttributionRecord) throws {
-            try record.save(db)
-            if wasAttributed != (record.status == "attributed") { try countAttributed(event, wasAttributed ? -1 : 1) }
-        }
+        // A first examination has no earlier decision (a rebuild deleted it).
+        let wasAttributed = firstTime
+            ? false
+            : try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed"
 
         // One conversion per (account, event_type, event_id), whichever source sent it first.
-        if let original = try Int64.fetchOne(
-            db,
-            sql: """
+        let duplicateOf = try Int64.fetchOne(
+            try db.cachedStatement(sql: """
                 SELECT event_seq FROM attributions
                 WHERE account_id = ? AND event_type = ? AND event_id = ? AND event_seq < ? AND status != 'duplicate'
                 ORDER BY event_seq LIMIT 1
-                """,
-            arguments: [account, type, id, seq]) {
+                """),
+            arguments: [account, type, id, seq])
+        if let duplicateOf {
             record.status = "duplicate"
-            record.duplicateOf = original
-            try finish(record)
-            return
-        }
-
-        let window = windows[Self.sourceKey(account, source)] ?? .standard
-        let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
-        let lookup = try db.cachedStatement(sql: """
-            SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
-            FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
-            WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ?
-            """)
-        var candidates: [ExposureCandidate] = []
-        var details: [String: Row] = [:]
-        for key in keys {  // strongest first: the first key to find an exposure names the match
-            for row in try Row.fetchAll(lookup, arguments: [account, key.storageKey, time - lookback, time]) {
-                let exposureID: String = row["exposure_id"]
-                guard details[exposureID] == nil else { continue }
-                details[exposureID] = row.copy()
-                candidates.append(ExposureCandidate(
-                    exposureID: exposureID, kind: Exposure.Kind(rawValue: row["kind"]) ?? .impression,
-                    time: row["time"], matchedBy: key))
+            record.duplicateOf = duplicateOf
+        } else {
+            let window = windows[Self.sourceKey(account, source)] ?? .standard
+            let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
+            let lookup = try db.cachedStatement(sql: """
+                SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
+                FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
+                WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ? AND k.exposure_seq <= ?
+                """)
+            var found: [String: Candidate] = [:]
+            for key in keys {  // strongest first: the first key to find an exposure names the match
+                let rows = try Row.fetchCursor(lookup, arguments: [account, key.storageKey, time - lookback, time, horizon])
+                while let row = try rows.next() {
+                    let exposureID: String = row[1]
+                    guard found[exposureID] == nil else { continue }
+                    let kind: String = row[2]
+                    found[exposureID] = Candidate(
+                        seq: row[0], kind: kind, mediaBuyID: row[4], packageID: row[5], creativeID: row[6],
+                        candidate: ExposureCandidate(
+                            exposureID: exposureID, kind: Exposure.Kind(rawValue: kind) ?? .impression, time: row[3], matchedBy: key))
+                }
+            }
+            if let decision = AttributionRules.decide(eventTime: time, window: window, candidates: found.values.map(\.candidate)),
+               let exposure = found[decision.exposureID] {
+                record.status = "attributed"
+                record.decision = decision
+                record.exposureSeq = exposure.seq
+                record.exposureKind = exposure.kind
+                record.mediaBuyID = exposure.mediaBuyID
+                record.packageID = exposure.packageID
+                record.creativeID = exposure.creativeID
+            } else {
+                record.status = "unattributed"
             }
         }
-        if let decision = AttributionRules.decide(eventTime: time, window: window, candidates: candidates),
-           let exposure = details[decision.exposureID] {
-            record.status = "attributed"
-            record.decision = decision
-            record.exposureSeq = exposure["seq"]
-            record.exposureKind = exposure["kind"]
-            record.mediaBuyID = exposure["media_buy_id"]
-            record.packageID = exposure["package_id"]
-            record.creativeID = exposure["creative_id"]
-        } else {
-            record.status = "unattributed"
-        }
-        try finish(record)
+        try record.save(db)
+        if wasAttributed != (record.status == "attributed") { countAttributed(event, wasAttributed ? -1 : 1) }
     }
 }
 

@@ -1,0 +1,37 @@
+import CAPICore
+import Testing
+
+@Suite struct AttributionRuleTests {
+    @Test(arguments: 0..<64)
+    func theStoredKeyListMatchesTheSortedKeys(_ mask: Int) {
+        var ids = Identifiers()
+        if mask & 1 != 0 { ids.clickID = "clk"; ids.clickIDType = mask & 32 != 0 ? "sc3clid" : "gclid" }
+        if mask & 2 != 0 { ids.uids = [UID(type: .uid2, value: "b"), UID(type: .id5, value: "z"), UID(type: .id5, value: "a")] }
+        if mask & 4 != 0 { ids.hashedEmail = String(repeating: "a", count: 64) }
+        if mask & 8 != 0 { ids.hashedPhone = String(repeating: "b", count: 64) }
+        if mask & 16 != 0 { ids.clientIP = "203.0.113.1"; ids.clientUserAgent = "UA" }
+        let keys = IdentityKey.keys(for: ids)
+        let expected = keys.isEmpty ? nil : keys.map(\.storageKey).joined(separator: IdentityKey.listSeparator)
+        #expect(IdentityKey.storedList(for: ids) == expected)
+        #expect(IdentityKey.list(expected) == keys)
+    }
+
+    @Test func clicksBeatImpressionsAndTheLatestWins() {
+        let window = AttributionWindow.standard
+        let email = IdentityKey(kind: "hashed_email", value: "e")
+        let candidates = [
+            ExposureCandidate(exposureID: "imp", kind: .impression, time: 900, matchedBy: email),
+            ExposureCandidate(exposureID: "c1", kind: .click, time: 100, matchedBy: email),
+            ExposureCandidate(exposureID: "c2", kind: .click, time: 200, matchedBy: email),
+            ExposureCandidate(exposureID: "after", kind: .click, time: 1_100, matchedBy: email),
+        ]
+        let d = AttributionRules.decide(eventTime: 1_000, window: window, candidates: candidates)
+        #expect(d?.exposureID == "c2")
+        #expect(d?.model == .clickThrough)
+        #expect(d?.lagMilliseconds == 800)
+        let viewOnly = AttributionRules.decide(eventTime: 1_000, window: window, candidates: [candidates[0], candidates[3]])
+        #expect(viewOnly?.model == .viewThrough)
+        let late = AttributionRules.decide(eventTime: 1_000 + 86_400_000 + 901, window: window, candidates: [candidates[0]])
+        #expect(late == nil, "outside the 1-day post-view window")
+    }
+}
