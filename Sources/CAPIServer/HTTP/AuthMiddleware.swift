@@ -14,7 +14,7 @@ struct AuthMiddleware: RouterMiddleware {
         do {
             result = try await authenticator.authenticate(request.headers)
         } catch {
-            return .json(ConversionService.failure(503, AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly")))
+            return .json(ConversionService.unavailable(error))
         }
         switch result {
         case .failure(let error):

@@ -3,10 +3,7 @@ import Hummingbird
 extension Response {
     /// A JSON response from bytes that are already encoded.
     static func json(_ bytes: [UInt8], status: Int) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: status),
-            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        json(ServiceReply(status: status, body: bytes))
     }
 
     static func json(_ reply: ServiceReply) -> Response {

@@ -85,19 +85,24 @@ extension ConversionService {
         let now = nowMilliseconds
         var buys: [String: MediaBuy?] = [:]
         var accepted: [Exposure] = []
-        var failures: [[String: JSONValue]] = []
+        var failures: [(index: Int, exposureID: String?, error: AdCPError)] = []
         do {
             for (index, row) in rows.enumerated() {
                 let buyID = row["media_buy_id"]?.stringValue ?? ""
                 if buys[buyID] == nil { buys[buyID] = .some(try await store.mediaBuy(id: buyID)) }
                 switch Self.exposure(from: row, index: index, buy: buys[buyID] ?? nil, principal: principal, now: now, maxSkew: settings.maxFutureSkewSeconds * 1000) {
                 case .success(let e): accepted.append(e)
-                case .failure(let e):
-                    var failure: [String: JSONValue] = ["index": .number(Double(index)), "code": .string(e.code), "message": .string(e.message)]
-                    if let field = e.field { failure["field"] = .string(field) }
-                    if let id = row["exposure_id"]?.stringValue { failure["exposure_id"] = .string(id) }
-                    failures.append(failure)
+                case .failure(let e): failures.append((index, row["exposure_id"]?.stringValue, e))
                 }
+            }
+            let shown = failures.prefix(settings.maxReportedFailures)
+            if accepted.isEmpty && !rows.isEmpty {
+                // Nothing usable: the AdCP error shape, each field named by its row.
+                let errors = shown.map { f in
+                    AdCPError(code: f.error.code, message: f.error.message,
+                              field: "exposures[\(f.index)]" + (f.error.field.map { $0.isEmpty ? "" : "." + $0 } ?? ""))
+                }
+                return Self.failure(400, Array(errors), total: failures.count)
             }
             let inserted = accepted.isEmpty ? 0 : try await store.insertExposures(accepted, receivedAt: now)
             var reply: [String: JSONValue] = [
@@ -106,15 +111,13 @@ extension ConversionService {
                 "duplicates": .number(Double(accepted.count - inserted)),
             ]
             if !failures.isEmpty {
-                reply["failures"] = .array(failures.prefix(settings.maxReportedFailures).map(JSONValue.object))
+                reply["failures"] = .array(shown.map { f in
+                    var o: [String: JSONValue] = ["index": .number(Double(f.index)), "code": .string(f.error.code), "message": .string(f.error.message)]
+                    if let field = f.error.field { o["field"] = .string(field) }
+                    if let id = f.exposureID { o["exposure_id"] = .string(id) }
+                    return .object(o)
+                })
                 reply["failures_total"] = .number(Double(failures.count))
-            }
-            let status = accepted.isEmpty && !rows.isEmpty ? 400 : 200
-            if status == 400 {
-                let errors = failures.prefix(settings.maxReportedFailures).map { f in
-                    AdCPError(code: f["code"]?.stringValue ?? "INVALID_REQUEST", message: f["message"]?.stringValue ?? "", field: f["field"]?.stringValue.map { "[\(f["index"]?.stringValue ?? "")]\($0)" } ?? nil)
-                }
-                return Self.failure(400, Array(errors), total: failures.count)
             }
             return ServiceReply(status: 200, body: Array(JSONValue.object(reply).canonicalText.utf8))
         } catch {
