@@ -159,6 +159,9 @@ public struct IngestBatch: Sendable {
     public var receivedAt: Int64
     public var body: [UInt8]
     public var events: [ConversionEvent]
+    /// Each event's identity keys as stored (`IdentityKey.storedList`),
+    /// worked out before the write so the writer only binds.
+    public var identityKeys: [String?]
     /// Set for a test batch: every event goes to the test log instead.
     public var testEventCode: String?
     /// Test batches also log refused events, with why.
@@ -169,9 +172,10 @@ public struct IngestBatch: Sendable {
 
     public init(
         accountID: String, eventSourceID: String, receivedAt: Int64, body: [UInt8],
-        events: [ConversionEvent], testEventCode: String? = nil,
+        events: [ConversionEvent], identityKeys: [String?], testEventCode: String? = nil,
         testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)] = []
     ) {
+        self.identityKeys = identityKeys
         self.accountID = accountID
         self.eventSourceID = eventSourceID
         self.receivedAt = receivedAt

@@ -39,22 +39,16 @@ public struct SourceCounters: Sendable, Equatable {
         return c
     }
 
-    /// The tallies a validated production batch contributes before storage.
-    public static func batch(received: Int, accepted: [ConversionEvent], failed: Int) -> SourceCounters {
-        var c = SourceCounters()
-        c.received = received
-        c.failed = failed
-        for e in accepted {
-            let ids = e.identifiers
-            if !ids.isMatchable { c.unmatchable += 1 }
-            if ids.clickID != nil && ids.clickIDType != "sc3clid"
-                && ids.uids.isEmpty && ids.hashedEmail == nil && ids.hashedPhone == nil
-                && (ids.clientIP == nil || ids.clientUserAgent == nil) {
-                c.foreignClicks += 1
-            }
-            if e.value != nil && e.currency == nil { c.valuedWithoutCurrency += 1 }
+    /// Adds what one valid production event tells before storage.
+    public mutating func tally(_ e: ConversionEvent) {
+        let ids = e.identifiers
+        if !ids.isMatchable { unmatchable += 1 }
+        if ids.clickID != nil && ids.clickIDType != "sc3clid"
+            && ids.uids.isEmpty && ids.hashedEmail == nil && ids.hashedPhone == nil
+            && (ids.clientIP == nil || ids.clientUserAgent == nil) {
+            foreignClicks += 1
         }
-        return c
+        if e.value != nil && e.currency == nil { valuedWithoutCurrency += 1 }
     }
 
     public var json: JSONValue {

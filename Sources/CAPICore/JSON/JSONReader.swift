@@ -13,6 +13,13 @@ public struct JSONReader: ~Copyable {
         self.bytes = bytes
     }
 
+    /// A reader positioned at `offset`, e.g. at one element found by an
+    /// earlier pass, so offsets stay relative to the whole buffer.
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
     /// The kind of the next value, after skipping white space.
     public enum Kind: Equatable, Sendable {
         case object, array, string, number, bool, null
@@ -179,6 +186,38 @@ public struct JSONReader: ~Copyable {
 
     /// Reads a number token and converts it to Double.
     public mutating func readNumber() throws(JSONSyntaxError) -> Double {
+        let token = try scanNumber()
+        if token.simple {
+            let v = Double(token.intValue)
+            return bytes[token.start] == UInt8(ascii: "-") ? -v : v
+        }
+        return try convert(token)
+    }
+
+    private func convert(_ token: NumberToken) throws(JSONSyntaxError) -> Double {
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<offset]), as: UTF8.self)
+        guard let v = Double(text), v.isFinite else { throw error("number out of range") }
+        return v
+    }
+
+    /// Moves past a number, converting it only when it could be out of range,
+    /// so skipping costs no conversion for ordinary decimals.
+    private mutating func skipNumber() throws(JSONSyntaxError) {
+        let token = try scanNumber()
+        if token.mayOverflow { _ = try convert(token) }
+    }
+
+    private struct NumberToken {
+        var start: Int
+        /// An integer of at most 18 digits, held in `intValue`.
+        var simple: Bool
+        var intValue: Int64
+        /// An exponent, or so many digits that Double could overflow.
+        var mayOverflow: Bool
+    }
+
+    /// Checks a number token's grammar and moves past it.
+    private mutating func scanNumber() throws(JSONSyntaxError) -> NumberToken {
         skipWhitespace()
         let start = offset
         if peekByte() == UInt8(ascii: "-") { offset += 1 }
@@ -201,8 +240,10 @@ public struct JSONReader: ~Copyable {
             while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
             guard offset > fracStart else { throw error("invalid number") }
         }
+        var exponent = false
         if offset < bytes.count, bytes[offset] | 0x20 == UInt8(ascii: "e") {
             simple = false
+            exponent = true
             offset += 1
             if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
                 offset += 1
@@ -211,13 +252,7 @@ public struct JSONReader: ~Copyable {
             while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
             guard offset > expStart else { throw error("invalid number") }
         }
-        if simple {
-            let v = Double(intValue)
-            return bytes[start] == UInt8(ascii: "-") ? -v : v
-        }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-        guard let v = Double(text), v.isFinite else { throw error("number out of range") }
-        return v
+        return NumberToken(start: start, simple: simple, intValue: intValue, mayOverflow: exponent || intDigits > 300)
     }
 
     public mutating func readBool() throws(JSONSyntaxError) -> Bool {
@@ -243,7 +278,7 @@ public struct JSONReader: ~Copyable {
         case .object: try readMembers { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
         case .array: try readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
         case .string: try skipString()
-        case .number: _ = try readNumber()
+        case .number: try skipNumber()
         case .bool: _ = try readBool()
         case .null: try readNull()
         }

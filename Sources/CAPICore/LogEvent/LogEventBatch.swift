@@ -3,7 +3,10 @@ public struct LogEventBatch: Sendable {
     public var eventSourceID: String?
     public var testEventCode: String?
     public var idempotencyKey: String?
-    /// nil when the request had no `events` member.
+    /// Where each event object sits in the body; nil when the request had no
+    /// `events` member.
+    public var eventRanges: [Range<Int>]?
+    /// The events, read (only `LogEventDecoder.decode` fills this).
     public var events: [IncomingEvent]?
 
     public init() {}

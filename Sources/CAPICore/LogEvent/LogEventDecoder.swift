@@ -1,8 +1,12 @@
-/// Reads a log_event request body in one pass over its bytes.
+/// Reads a log_event request body.
 ///
 /// Only the fields capi interprets are decoded; everything else is skipped
 /// (and kept, through each event's raw byte range). A value of the wrong type
 /// inside an event fails that event alone; broken JSON fails the request.
+///
+/// Two passes: `decodeEnvelope` checks the whole body's syntax, reads the
+/// envelope and finds where each event sits; `decodeEvent` then reads one
+/// event, so a large batch can be read on several cores at once.
 public enum LogEventDecoder {
     public enum Failure: Error, Sendable, Equatable {
         /// The body is not valid JSON.
@@ -11,10 +15,20 @@ public enum LogEventDecoder {
         case invalid(AdCPError)
     }
 
+    /// The envelope and every event, read in one go (small batches, tests).
     public static func decode(_ body: [UInt8], maxEvents: Int) throws(Failure) -> LogEventBatch {
         let result: Result<LogEventBatch, Failure> = body.withUnsafeBufferPointer { buffer in
             do throws(Failure) {
-                return .success(try decode(buffer, maxEvents: maxEvents))
+                var batch = try decodeEnvelope(buffer, maxEvents: maxEvents)
+                if let ranges = batch.eventRanges {
+                    var events: [IncomingEvent] = []
+                    events.reserveCapacity(ranges.count)
+                    for range in ranges {
+                        do throws(JSONSyntaxError) { events.append(try decodeEvent(buffer, at: range)) } catch { throw .syntax(error) }
+                    }
+                    batch.events = events
+                }
+                return .success(batch)
             } catch {
                 return .failure(error)
             }
@@ -22,7 +36,9 @@ public enum LogEventDecoder {
         return try result.get()
     }
 
-    public static func decode(
+    /// The envelope, and where each event sits; the events themselves are
+    /// only checked for syntax (read them with `decodeEvent`).
+    public static func decodeEnvelope(
         _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int
     ) throws(Failure) -> LogEventBatch {
         var reader = JSONReader(buffer)
@@ -48,23 +64,20 @@ public enum LogEventDecoder {
                         try r.skipValue()
                         return
                     }
-                    var events: [IncomingEvent] = []
-                    events.reserveCapacity(min(maxEvents, 1024))
+                    var ranges: [Range<Int>] = []
+                    ranges.reserveCapacity(min(maxEvents, 1024))
                     var tooMany = false
                     try r.readArray { (r, index) throws(JSONSyntaxError) in
-                        if index >= maxEvents {
-                            tooMany = true
-                            try r.skipValue()
-                            return
-                        }
-                        events.append(try decodeEvent(&r))
+                        let start = r.valueStart()
+                        try r.skipValue()
+                        if index >= maxEvents { tooMany = true } else { ranges.append(start..<r.offset) }
                     }
                     if tooMany {
                         envelopeError = AdCPError(
                             .invalidRequest, "events may hold at most \(maxEvents) events; split the batch",
                             field: "events")
                     }
-                    batch.events = events
+                    batch.eventRanges = ranges
                 default:
                     try r.skipValue()
                 }
@@ -79,6 +92,14 @@ public enum LogEventDecoder {
         }
         if let envelopeError { throw .invalid(envelopeError) }
         return batch
+    }
+
+    /// One event of a body whose syntax `decodeEnvelope` already checked.
+    public static func decodeEvent(
+        _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
+    ) throws(JSONSyntaxError) -> IncomingEvent {
+        var reader = JSONReader(buffer, at: range.lowerBound)
+        return try decodeEvent(&reader)
     }
 
     private static func envelopeString(

@@ -10,7 +10,9 @@ extension ConversionService {
         if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         let batch: LogEventBatch
         do {
-            batch = try LogEventDecoder.decode(body, maxEvents: settings.maxEventsPerBatch)
+            batch = try body.withUnsafeBufferPointer { buffer throws(LogEventDecoder.Failure) in
+                try LogEventDecoder.decodeEnvelope(buffer, maxEvents: settings.maxEventsPerBatch)
+            }
         } catch {
             switch error {
             case .syntax(let syntax):
@@ -24,7 +26,7 @@ extension ConversionService {
         guard let sourceID = batch.eventSourceID else {
             return Self.failure(400, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
         }
-        guard let incoming = batch.events else {
+        guard let incoming = batch.eventRanges else {
             return Self.failure(400, AdCPError(.invalidRequest, "events is required: an array of 1 to \(settings.maxEventsPerBatch) events", field: "events"))
         }
         guard !incoming.isEmpty else {
@@ -50,48 +52,67 @@ extension ConversionService {
             let validator = EventValidator(
                 contract: source.contract, now: now,
                 maxAgeSeconds: settings.maxEventAgeSeconds, maxFutureSeconds: settings.maxFutureSkewSeconds)
-            var accepted: [ConversionEvent] = []
-            accepted.reserveCapacity(incoming.count)
-            var failures: [EventFailure] = []
-            for (index, event) in incoming.enumerated() {
-                switch validator.validate(event, index: index) {
-                case .success(let e): accepted.append(e)
-                case .failure(let f): failures.append(f)
-                }
-            }
+            let validated = await Self.validate(body, ranges: incoming, validator: validator)
             let isTest = batch.testEventCode != nil
             // A batch with nothing valid is refused whole (a test batch still logs why).
-            if accepted.isEmpty && !isTest {
-                var counters = SourceCounters.batch(received: incoming.count, accepted: [], failed: failures.count)
+            if validated.accepted.isEmpty && !isTest {
+                var counters = validated.counters
                 counters.lastEventAt = now
                 try await store.recordCounters(accountID: principal.accountID, eventSourceID: sourceID, at: now, counters)
-                return allFailed(failures)
+                return allFailed(validated.failures)
             }
             var ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
-                events: accepted, testEventCode: batch.testEventCode,
-                testFailures: isTest ? failures.map { ($0, incoming[$0.index].raw, incoming[$0.index].eventType) } : [])
-            ingest.counters = SourceCounters.batch(received: incoming.count, accepted: accepted, failed: failures.count)
+                events: validated.accepted, identityKeys: validated.identityKeys, testEventCode: batch.testEventCode,
+                testFailures: isTest
+                    ? zip(validated.failures, validated.failedEvents).map { ($0, $1.raw, $1.eventType) } : [])
+            ingest.counters = validated.counters
             let claim = batch.idempotencyKey.flatMap { key in
-                accepted.isEmpty ? nil : IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
+                validated.accepted.isEmpty ? nil : IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
             }
-            let received = incoming.count
             let maxReported = settings.maxReportedFailures
             let testCode = batch.testEventCode
-            let (acceptedEvents, eventFailures) = (accepted, failures)
             let outcome = try await store.ingest(ingest, idempotency: claim) { counts in
                 Self.encode(Self.successBody(
-                    received: received, accepted: acceptedEvents, failures: eventFailures, counts: counts,
-                    testEventCode: testCode, maxReported: maxReported))
+                    validated, counts: counts, testEventCode: testCode, maxReported: maxReported))
             }
             switch outcome {
             case .replay(let record):
                 return Self.replay(record, requestHash: requestHash)
             case .written(_, let response):
-                return accepted.isEmpty ? allFailed(failures) : ServiceReply(status: 200, body: response)
+                return validated.accepted.isEmpty ? allFailed(validated.failures) : ServiceReply(status: 200, body: response)
             }
         } catch {
             return Self.unavailable(error)
+        }
+    }
+
+    /// Events validated below this many are read on the calling task; above,
+    /// the batch is cut into one run per core, read at once and joined in order.
+    static let parallelValidationThreshold = 2_000
+
+    static func validate(_ body: [UInt8], ranges: [Range<Int>], validator: EventValidator) async -> ValidatedEvents {
+        let runs = ranges.count < parallelValidationThreshold ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        guard runs > 1 else {
+            return body.withUnsafeBufferPointer { ValidatedEvents($0, ranges: ranges[...], firstIndex: 0, validator: validator) }
+        }
+        let size = (ranges.count + runs - 1) / runs
+        return await withTaskGroup(of: (Int, ValidatedEvents).self) { group in
+            for start in stride(from: 0, to: ranges.count, by: size) {
+                let slice = start..<min(start + size, ranges.count)
+                group.addTask {
+                    let run = body.withUnsafeBufferPointer {
+                        ValidatedEvents($0, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator)
+                    }
+                    return (start, run)
+                }
+            }
+            var parts: [(Int, ValidatedEvents)] = []
+            for await part in group { parts.append(part) }
+            parts.sort { $0.0 < $1.0 }
+            var joined = ValidatedEvents()
+            for (_, part) in parts { joined.append(part) }
+            return joined
         }
     }
 
@@ -101,33 +122,22 @@ extension ConversionService {
     }
 
     static func successBody(
-        received: Int, accepted: [ConversionEvent], failures: [EventFailure], counts: IngestCounts,
-        testEventCode: String?, maxReported: Int
+        _ validated: ValidatedEvents, counts: IngestCounts, testEventCode: String?, maxReported: Int
     ) -> LogEventResponse {
+        let accepted = validated.accepted.count
         var warnings: [String] = []
-        var matchable = 0
-        var strength = 0.0
-        var foreignClickTypes = Set<String>()
-        var foreignClicks = 0
-        for e in accepted {
-            if e.identifiers.isMatchable { matchable += 1 }
-            strength += AttributionRules.matchStrength(e.identifiers)
-            if e.identifiers.clickID != nil, e.identifiers.clickIDType != "sc3clid" {
-                foreignClicks += 1
-                foreignClickTypes.insert(e.identifiers.clickIDType ?? "unspecified")
-            }
-        }
-        let unmatchable = accepted.count - matchable
+        let unmatchable = accepted - validated.matchable
         if unmatchable > 0 {
-            warnings.append("\(unmatchable) of \(accepted.count) accepted events carry no user_match identifiers and cannot be attributed")
+            warnings.append("\(unmatchable) of \(accepted) accepted events carry no user_match identifiers and cannot be attributed")
         }
-        if foreignClicks > 0 {
-            warnings.append("\(foreignClicks) events carry click ids of type \(foreignClickTypes.sorted().joined(separator: ", ")) that this server cannot match; send the sc3clid from the landing URL with click_id_type 'sc3clid'")
+        if validated.foreignClickIDs > 0 {
+            warnings.append("\(validated.foreignClickIDs) events carry click ids of type \(validated.foreignClickTypes.sorted().joined(separator: ", ")) that this server cannot match; send the sc3clid from the landing URL with click_id_type 'sc3clid'")
         }
-        let quality = accepted.isEmpty ? 0 : (strength / Double(accepted.count) * 10_000).rounded() / 10_000
+        let quality = accepted == 0 ? 0 : (validated.matchStrength / Double(accepted) * 10_000).rounded() / 10_000
+        let failures = validated.failures
         return LogEventResponse(
-            events_received: received,
-            events_processed: accepted.count,
+            events_received: validated.counters.received,
+            events_processed: accepted,
             partial_failures: failures.isEmpty ? nil : failures.prefix(maxReported).map(LogEventResponse.PartialFailure.init),
             warnings: warnings.isEmpty ? nil : warnings,
             match_quality: quality,

@@ -41,28 +41,30 @@ extension SQLiteStore {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
             }
-            for e in batch.events {
-                sqlite3_reset(stmt)
-                let ids = e.identifiers
-                SQLiteBind.text(stmt, 1, batch.accountID)
-                SQLiteBind.text(stmt, 2, batch.eventSourceID)
-                SQLiteBind.text(stmt, 3, e.eventType.rawValue)
-                SQLiteBind.text(stmt, 4, e.eventID)
-                sqlite3_bind_int64(stmt, 5, e.eventTime)
-                sqlite3_bind_int64(stmt, 6, batch.receivedAt)
-                SQLiteBind.text(stmt, 7, e.actionSource?.rawValue)
-                SQLiteBind.double(stmt, 8, e.value)
-                SQLiteBind.text(stmt, 9, e.currency)
-                SQLiteBind.text(stmt, 10, e.orderID)
-                SQLiteBind.text(stmt, 11, ids.clickID)
-                SQLiteBind.text(stmt, 12, ids.clickIDType)
-                SQLiteBind.text(stmt, 13, IdentityKey.storedList(for: ids))
-                sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + e.raw.lowerBound }, Int32(e.raw.count), nil)
-                let rc = sqlite3_step(stmt)
-                guard rc == SQLITE_DONE else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+            try batch.events.withUnsafeBufferPointer { events in
+                for i in events.indices {
+                    sqlite3_reset(stmt)
+                    SQLiteBind.text(stmt, 1, batch.accountID)
+                    SQLiteBind.text(stmt, 2, batch.eventSourceID)
+                    SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
+                    SQLiteBind.text(stmt, 4, events[i].eventID)
+                    sqlite3_bind_int64(stmt, 5, events[i].eventTime)
+                    sqlite3_bind_int64(stmt, 6, batch.receivedAt)
+                    SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
+                    SQLiteBind.double(stmt, 8, events[i].value)
+                    SQLiteBind.text(stmt, 9, events[i].currency)
+                    SQLiteBind.text(stmt, 10, events[i].orderID)
+                    SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
+                    SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
+                    SQLiteBind.text(stmt, 13, batch.identityKeys[i])
+                    let raw = events[i].raw
+                    sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
+                    let rc = sqlite3_step(stmt)
+                    guard rc == SQLITE_DONE else {
+                        throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+                    }
+                    inserted += Int(sqlite3_changes(connection))
                 }
-                inserted += Int(sqlite3_changes(connection))
             }
         }
         var counters = batch.counters
