@@ -32,7 +32,9 @@ public protocol ConversionStore: Sendable {
     ) async throws -> StoreOutcome<EventSourceSync.Plan>
 
     // Ingestion
-    /// Stores a validated batch in one durable transaction, deduplicated.
+    /// Stores a validated batch in one durable transaction, deduplicated,
+    /// taking its runs as they become ready. A batch with no valid event
+    /// only adds to the counters, and leaves no idempotency record.
     func ingest(
         _ batch: IngestBatch, idempotency: IdempotencyClaim?,
         respond: @Sendable (IngestCounts) -> [UInt8]
@@ -158,31 +160,22 @@ public struct IngestBatch: Sendable {
     public var eventSourceID: String
     public var receivedAt: Int64
     public var body: [UInt8]
-    public var events: [ConversionEvent]
-    /// Each event's identity keys as stored (`IdentityKey.storedList`),
-    /// worked out before the write so the writer only binds.
-    public var identityKeys: [String?]
-    /// Set for a test batch: every event goes to the test log instead.
+    /// The batch's events, taken run by run as they are validated.
+    public var runs: ValidatedRuns
+    /// Set for a test batch: every event goes to the test log instead,
+    /// refused ones too, with why.
     public var testEventCode: String?
-    /// Test batches also log refused events, with why.
-    public var testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)]
-    /// Tallies known before storage (received, failed, identifiers…);
-    /// the store adds accepted and duplicates.
-    public var counters = SourceCounters()
 
     public init(
         accountID: String, eventSourceID: String, receivedAt: Int64, body: [UInt8],
-        events: [ConversionEvent], identityKeys: [String?], testEventCode: String? = nil,
-        testFailures: [(failure: EventFailure, raw: Range<Int>, eventType: String?)] = []
+        runs: ValidatedRuns, testEventCode: String? = nil
     ) {
-        self.identityKeys = identityKeys
         self.accountID = accountID
         self.eventSourceID = eventSourceID
         self.receivedAt = receivedAt
         self.body = body
-        self.events = events
+        self.runs = runs
         self.testEventCode = testEventCode
-        self.testFailures = testFailures
     }
 }
 

@@ -82,6 +82,49 @@ import Testing
         }
     }
 
+    /// 2,600 events are read in three runs on both cores while the writer
+    /// stores the first: failures keep their batch positions, duplicates across
+    /// runs are caught, and rows land in the order they were sent.
+    @Test func aLargeBatchIsReadInRunsAndStoredInOrder() async throws {
+        try await withAcme { server, key in
+            let invalid: Set<Int> = [5, 1_000, 2_599]
+            let repeats = [1_500: 10, 2_001: 2_000]
+            let events = (0..<2_600).map { i in
+                let id = repeats[i].map { "e\($0)" } ?? "e\(i)"
+                return invalid.contains(i) ? server.purchase(id, extra: ["event_type": .string("refund")]) : server.purchase(id)
+            }
+            let reply = try await server.logEvents(key: key, source: "web", events)
+            #expect(reply.status == 200)
+            #expect(reply.json["events_received"]?.intValue == 2_600)
+            #expect(reply.json["events_processed"]?.intValue == 2_597)
+            #expect(reply.json["ext"]?["duplicates"]?.intValue == 2)
+            let fields = reply.json["partial_failures"]?.arrayValue?.compactMap { $0["field"]?.stringValue }
+            #expect(fields == ["events[5].event_type", "events[1000].event_type", "events[2599].event_type"])
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_id FROM events ORDER BY seq")
+            let expected = (0..<2_600).filter { !invalid.contains($0) && repeats[$0] == nil }.map { "e\($0)" }
+            #expect(stored == expected)
+        }
+    }
+
+    /// The WAL is copied into the database file in the background (no request
+    /// waits for it), so the file grows as batches arrive and the WAL does not.
+    @Test func theWriteAheadLogIsCheckpointedInTheBackground() async throws {
+        try await withAcme { server, key in
+            for batch in 0..<4 {
+                let events = (0..<2_500).map { server.purchase("b\(batch)-\($0)", extra: ["custom_event_name": .string(String(repeating: "x", count: 400))]) }
+                #expect(try await server.logEvents(key: key, source: "web", events).status == 200)
+            }
+            let size = { (try? FileManager.default.attributesOfItem(atPath: server.databasePath)[.size] as? Int) ?? 0 }
+            var waited = 0
+            while size() < 4_000_000, waited < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+                waited += 1
+            }
+            #expect(size() >= 4_000_000, "the database file holds the batches' pages")
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 10_000)
+        }
+    }
+
     @Test func unknownFieldsAreKept() async throws {
         try await withAcme { server, key in
             let event = server.purchase("x1", extra: ["partner_ref": .object(["campaign": .string("bf-2026")])])

@@ -52,67 +52,54 @@ extension ConversionService {
             let validator = EventValidator(
                 contract: source.contract, now: now,
                 maxAgeSeconds: settings.maxEventAgeSeconds, maxFutureSeconds: settings.maxFutureSkewSeconds)
-            let validated = await Self.validate(body, ranges: incoming, validator: validator)
-            let isTest = batch.testEventCode != nil
-            // A batch with nothing valid is refused whole (a test batch still logs why).
-            if validated.accepted.isEmpty && !isTest {
-                var counters = validated.counters
-                counters.lastEventAt = now
-                try await store.recordCounters(accountID: principal.accountID, eventSourceID: sourceID, at: now, counters)
-                return allFailed(validated.failures)
-            }
-            var ingest = IngestBatch(
+            let runs = ValidatedRuns(count: Self.runCount(incoming.count))
+            let ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
-                events: validated.accepted, identityKeys: validated.identityKeys, testEventCode: batch.testEventCode,
-                testFailures: isTest
-                    ? zip(validated.failures, validated.failedEvents).map { ($0, $1.raw, $1.eventType) } : [])
-            ingest.counters = validated.counters
-            let claim = batch.idempotencyKey.flatMap { key in
-                validated.accepted.isEmpty ? nil : IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
+                runs: runs, testEventCode: batch.testEventCode)
+            let claim = batch.idempotencyKey.map { key in
+                IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
             }
             let maxReported = settings.maxReportedFailures
             let testCode = batch.testEventCode
+            // The writer stores each run as soon as it is validated; a batch
+            // of one run takes the writer only once it is ready, so the write
+            // lock never waits on a small batch while others queue behind it.
+            async let validation: Void = Self.validate(body, ranges: incoming, validator: validator, into: runs)
+            if runs.count == 1 { await validation }
             let outcome = try await store.ingest(ingest, idempotency: claim) { counts in
-                Self.encode(Self.successBody(
-                    validated, counts: counts, testEventCode: testCode, maxReported: maxReported))
+                Self.encode(Self.successBody(runs.report, counts: counts, testEventCode: testCode, maxReported: maxReported))
             }
+            await validation
             switch outcome {
             case .replay(let record):
                 return Self.replay(record, requestHash: requestHash)
-            case .written(_, let response):
-                return validated.accepted.isEmpty ? allFailed(validated.failures) : ServiceReply(status: 200, body: response)
+            case .written(let counts, let response):
+                // A batch with nothing valid is refused whole (a test batch still logs why).
+                return counts.inserted + counts.duplicates == 0 ? allFailed(runs.report.failures) : ServiceReply(status: 200, body: response)
             }
         } catch {
             return Self.unavailable(error)
         }
     }
 
-    /// Events validated below this many are read on the calling task; above,
-    /// the batch is cut into one run per core, read at once and joined in order.
-    static let parallelValidationThreshold = 2_000
+    /// Events per run: a large batch is cut into runs validated on every core
+    /// at once while the writer stores the runs already done.
+    static let eventsPerRun = 1_000
 
-    static func validate(_ body: [UInt8], ranges: [Range<Int>], validator: EventValidator) async -> ValidatedEvents {
-        let runs = ranges.count < parallelValidationThreshold ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        guard runs > 1 else {
-            return body.withUnsafeBufferPointer { ValidatedEvents($0, ranges: ranges[...], firstIndex: 0, validator: validator) }
-        }
-        let size = (ranges.count + runs - 1) / runs
-        return await withTaskGroup(of: (Int, ValidatedEvents).self) { group in
-            for start in stride(from: 0, to: ranges.count, by: size) {
-                let slice = start..<min(start + size, ranges.count)
-                group.addTask {
-                    let run = body.withUnsafeBufferPointer {
-                        ValidatedEvents($0, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator)
-                    }
-                    return (start, run)
-                }
+    static func runCount(_ events: Int) -> Int { max(1, (events + eventsPerRun - 1) / eventsPerRun) }
+
+    /// Validates each run and hands it to `runs`; every run is delivered.
+    static func validate(_ body: [UInt8], ranges: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns) async {
+        func run(_ index: Int) {
+            let slice = (index * eventsPerRun)..<min((index + 1) * eventsPerRun, ranges.count)
+            let validated = body.withUnsafeBufferPointer {
+                ValidatedEvents($0, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator)
             }
-            var parts: [(Int, ValidatedEvents)] = []
-            for await part in group { parts.append(part) }
-            parts.sort { $0.0 < $1.0 }
-            var joined = ValidatedEvents()
-            for (_, part) in parts { joined.append(part) }
-            return joined
+            runs.deliver(validated, at: index)
+        }
+        guard runs.count > 1 else { return run(0) }
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<runs.count { group.addTask { run(index) } }
         }
     }
 
@@ -122,9 +109,9 @@ extension ConversionService {
     }
 
     static func successBody(
-        _ validated: ValidatedEvents, counts: IngestCounts, testEventCode: String?, maxReported: Int
+        _ validated: ValidationReport, counts: IngestCounts, testEventCode: String?, maxReported: Int
     ) -> LogEventResponse {
-        let accepted = validated.accepted.count
+        let accepted = validated.accepted
         var warnings: [String] = []
         let unmatchable = accepted - validated.matchable
         if unmatchable > 0 {

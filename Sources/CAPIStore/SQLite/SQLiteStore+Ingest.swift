@@ -16,7 +16,7 @@ extension SQLiteStore {
                 ? try Self.insertEvents(batch, db)
                 : try Self.insertTestEvents(batch, db)
             let response = respond(counts)
-            if let idempotency {
+            if let idempotency, counts.inserted + counts.duplicates > 0 {
                 try Self.recordIdempotency(db, accountID: batch.accountID, claim: idempotency, response: response)
             }
             return .written(counts, response: response)
@@ -25,7 +25,8 @@ extension SQLiteStore {
 
     /// The hot path: one prepared statement, bound through SQLite's C API so
     /// no per-event argument arrays or payload copies are made; each payload
-    /// is bound straight from the request body.
+    /// is bound straight from the request body. Runs are written as they
+    /// arrive, while later ones are still being validated.
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at,
@@ -36,43 +37,48 @@ extension SQLiteStore {
         let stmt = statement.sqliteStatement
         let connection = db.sqliteConnection
         var inserted = 0
+        var accepted = 0
         try batch.body.withUnsafeBufferPointer { body in
             defer {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
             }
-            try batch.events.withUnsafeBufferPointer { events in
-                for i in events.indices {
-                    sqlite3_reset(stmt)
-                    SQLiteBind.text(stmt, 1, batch.accountID)
-                    SQLiteBind.text(stmt, 2, batch.eventSourceID)
-                    SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
-                    SQLiteBind.text(stmt, 4, events[i].eventID)
-                    sqlite3_bind_int64(stmt, 5, events[i].eventTime)
-                    sqlite3_bind_int64(stmt, 6, batch.receivedAt)
-                    SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
-                    SQLiteBind.double(stmt, 8, events[i].value)
-                    SQLiteBind.text(stmt, 9, events[i].currency)
-                    SQLiteBind.text(stmt, 10, events[i].orderID)
-                    SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
-                    SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
-                    SQLiteBind.text(stmt, 13, batch.identityKeys[i])
-                    let raw = events[i].raw
-                    sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
-                    let rc = sqlite3_step(stmt)
-                    guard rc == SQLITE_DONE else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+            for run in 0..<batch.runs.count {
+                let validated = batch.runs.take(run)
+                accepted += validated.accepted.count
+                try validated.accepted.withUnsafeBufferPointer { events in
+                    for i in events.indices {
+                        sqlite3_reset(stmt)
+                        SQLiteBind.text(stmt, 1, batch.accountID)
+                        SQLiteBind.text(stmt, 2, batch.eventSourceID)
+                        SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
+                        SQLiteBind.text(stmt, 4, events[i].eventID)
+                        sqlite3_bind_int64(stmt, 5, events[i].eventTime)
+                        sqlite3_bind_int64(stmt, 6, batch.receivedAt)
+                        SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
+                        SQLiteBind.double(stmt, 8, events[i].value)
+                        SQLiteBind.text(stmt, 9, events[i].currency)
+                        SQLiteBind.text(stmt, 10, events[i].orderID)
+                        SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
+                        SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
+                        SQLiteBind.text(stmt, 13, validated.identityKeys[i])
+                        let raw = events[i].raw
+                        sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
+                        let rc = sqlite3_step(stmt)
+                        guard rc == SQLITE_DONE else {
+                            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
+                        }
+                        inserted += Int(sqlite3_changes(connection))
                     }
-                    inserted += Int(sqlite3_changes(connection))
                 }
             }
         }
-        var counters = batch.counters
-        counters.accepted = batch.events.count
-        counters.duplicates = batch.events.count - inserted
+        var counters = batch.runs.report.counters
+        counters.accepted = accepted
+        counters.duplicates = accepted - inserted
         counters.lastEventAt = batch.receivedAt
         try addCounters(db, accountID: batch.accountID, eventSourceID: batch.eventSourceID, at: batch.receivedAt, counters)
-        return IngestCounts(inserted: inserted, duplicates: batch.events.count - inserted)
+        return IngestCounts(inserted: inserted, duplicates: accepted - inserted)
     }
 
     public func recordCounters(accountID: String, eventSourceID: String, at: Int64, _ counters: SourceCounters) async throws {
@@ -129,6 +135,8 @@ extension SQLiteStore {
         try statement.execute()
     }
 
+    /// A test batch goes to the test log whole: accepted events and refused
+    /// ones, with why. It is never deduplicated nor attributed.
     static func insertTestEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO test_events (account_id, event_source_id, test_event_code, event_id, event_type,
@@ -136,22 +144,28 @@ extension SQLiteStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let code = batch.testEventCode ?? ""
-        for e in batch.events {
-            try statement.execute(arguments: [
-                batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,
-                "accepted", nil, nil, nil, Data(batch.body[e.raw]),
-            ])
-        }
-        for (failure, raw, eventType) in batch.testFailures {
-            try statement.execute(arguments: [
-                batch.accountID, batch.eventSourceID, code, failure.eventID, eventType, batch.receivedAt,
-                "failed", failure.error.code, failure.error.message, failure.error.field, Data(batch.body[raw]),
-            ])
+        var logged = 0
+        for run in 0..<batch.runs.count {
+            let validated = batch.runs.take(run)
+            for e in validated.accepted {
+                try statement.execute(arguments: [
+                    batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,
+                    "accepted", nil, nil, nil, Data(batch.body[e.raw]),
+                ])
+            }
+            let report = validated.report
+            for (failure, event) in zip(report.failures, report.failedEvents) {
+                try statement.execute(arguments: [
+                    batch.accountID, batch.eventSourceID, code, failure.eventID, event.eventType, batch.receivedAt,
+                    "failed", failure.error.code, failure.error.message, failure.error.field, Data(batch.body[event.raw]),
+                ])
+            }
+            logged += validated.accepted.count + report.failures.count
         }
         var counters = SourceCounters()
-        counters.testEvents = batch.events.count + batch.testFailures.count
+        counters.testEvents = logged
         try addCounters(db, accountID: batch.accountID, eventSourceID: batch.eventSourceID, at: batch.receivedAt, counters)
-        return IngestCounts(inserted: batch.events.count, duplicates: 0)
+        return IngestCounts(inserted: logged - batch.runs.report.failures.count, duplicates: 0)
     }
 
     public func testEvents(
