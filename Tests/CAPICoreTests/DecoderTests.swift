@@ -6,6 +6,33 @@ import Testing
         try LogEventDecoder.decode(Array(text.utf8), maxEvents: maxEvents)
     }
 
+    static let validValues = [
+        "1", "-0.5e+3", "\"a\\\"b\"", "\"\\u00e9\"", "true", "null", "[]", "{}", "[[],[{}]]",
+        #"{"a":[1,{"b":{"c":[true,false,null]}}],"d":"e"}"#, " [ 1 , 2 ] ",
+    ]
+    static let invalidValues = [
+        "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[1 2]", "[", "{\"a\":", "01", "1.", "-", "tru",
+        "\"\u{01}\"", "\"\\x\"", "[}", "{]", "{\"a\":1]", "[1e999]",
+    ]
+
+    /// Skipped values (unknown members, whole events in the envelope pass)
+    /// are syntax-checked as strictly as read ones (RFC 8259: no trailing commas).
+    @Test(arguments: validValues.map { ($0, true) } + invalidValues.map { ($0, false) })
+    func skippedValuesAreSyntaxChecked(value: String, valid: Bool) {
+        let body = #"{"event_source_id":"web","events":[{"event_id":"a","unknown":"# + value + "}]}"
+        #expect(((try? decode(body)) != nil) == valid, "\(value)")
+        // Skipped deep inside an event, and as an event of its own in the envelope pass.
+        let asEvent = #"{"event_source_id":"web","events":[{"event_id":"a"},"# + value + "]}"
+        #expect(((try? decode(asEvent)) != nil) == valid, "\(value)")
+    }
+
+    @Test func nestingIsLimited() throws {
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: LogEventDecoder.Failure.self) { try decode(#"{"events":[{"x":"# + deep + "}]}") }
+        let fine = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(try decode(#"{"events":[{"x":"# + fine + "}]}").events?.count == 1)
+    }
+
     @Test func readsEnvelopeAndSkipsUnknownMembers() throws {
         let batch = try decode(#"{"x":{"y":[1,2,{"z":null}]},"event_source_id":"web","test_event_code":"T1","idempotency_key":"k","events":[{"event_id":"a"}]}"#)
         #expect(batch.eventSourceID == "web")

@@ -268,20 +268,68 @@ public struct JSONReader: ~Copyable {
     }
 
     /// Skips one value of any kind, checking its syntax.
+    ///
+    /// Iterative, with the open containers kept as bits (set: object), because
+    /// skipping is most of the work of finding where a batch's events are.
     public mutating func skipValue() throws(JSONSyntaxError) {
-        try skipValue(depth: 0)
+        var depth = 0
+        var objects = (low: UInt64(0), high: UInt64(0))
+        func isObject(_ level: Int) -> Bool {
+            level < 64 ? objects.low & (1 << UInt64(level)) != 0 : objects.high & (1 << UInt64(level - 64)) != 0
+        }
+        func open(_ object: Bool) throws(JSONSyntaxError) {
+            guard depth < 128 else { throw error("nesting too deep") }
+            let bit: UInt64 = object ? 1 : 0
+            if depth < 64 {
+                objects.low = objects.low & ~(1 << UInt64(depth)) | bit << UInt64(depth)
+            } else {
+                objects.high = objects.high & ~(1 << UInt64(depth - 64)) | bit << UInt64(depth - 64)
+            }
+            depth += 1
+        }
+        while true {
+            // One value; a container that opens here continues with its first item.
+            switch try peekKind() {
+            case .object:
+                offset += 1
+                try open(true)
+                skipWhitespace()
+                if peekByte() == UInt8(ascii: "}") { offset += 1; depth -= 1 } else { try skipMemberName(); continue }
+            case .array:
+                offset += 1
+                try open(false)
+                skipWhitespace()
+                if peekByte() == UInt8(ascii: "]") { offset += 1; depth -= 1 } else { continue }
+            case .string: try skipString()
+            case .number: try skipNumber()
+            case .bool: _ = try readBool()
+            case .null: try readNull()
+            }
+            // The value is complete: close containers until one has a next item.
+            while true {
+                guard depth > 0 else { return }
+                let object = isObject(depth - 1)
+                skipWhitespace()
+                guard offset < bytes.count else { throw error(object ? "unterminated object" : "unterminated array") }
+                let c = bytes[offset]
+                offset += 1
+                if c == UInt8(ascii: ",") {
+                    if object { skipWhitespace(); try skipMemberName() }
+                    break
+                }
+                if c == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) { depth -= 1; continue }
+                offset -= 1
+                throw error(object ? "expected ',' or '}'" : "expected ',' or ']'")
+            }
+        }
     }
 
-    private mutating func skipValue(depth: Int) throws(JSONSyntaxError) {
-        guard depth < 128 else { throw error("nesting too deep") }
-        switch try peekKind() {
-        case .object: try readMembers { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
-        case .array: try readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue(depth: depth + 1) }
-        case .string: try skipString()
-        case .number: try skipNumber()
-        case .bool: _ = try readBool()
-        case .null: try readNull()
-        }
+    /// A member's name and its colon.
+    private mutating func skipMemberName() throws(JSONSyntaxError) {
+        guard peekByte() == UInt8(ascii: "\"") else { throw error("expected '\"'") }
+        try skipString()
+        skipWhitespace()
+        try expect(UInt8(ascii: ":"))
     }
 
     private mutating func skipString() throws(JSONSyntaxError) {

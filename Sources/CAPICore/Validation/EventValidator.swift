@@ -187,15 +187,16 @@ public struct EventValidator: Sendable {
         }
         if let contents = d.contents {
             for (i, item) in contents.enumerated() {
-                let path = "custom_data.contents[\(i)]"
+                // The path is spelled out only for an item that fails.
+                func path(_ field: String) -> String { "custom_data.contents[\(i)].\(field)" }
                 guard item.id != nil else {
-                    throw Violation(path: path + ".id", message: "each contents item needs an id")
+                    throw Violation(path: path("id"), message: "each contents item needs an id")
                 }
                 if let q = item.quantity, q < 1 || q.rounded() != q {
-                    throw Violation(path: path + ".quantity", message: "contents quantity must be a whole number, 1 or more")
+                    throw Violation(path: path("quantity"), message: "contents quantity must be a whole number, 1 or more")
                 }
                 if let price = item.price, price < 0 {
-                    throw Violation(path: path + ".price", message: "contents price must be 0 or more")
+                    throw Violation(path: path("price"), message: "contents price must be 0 or more")
                 }
             }
         }
