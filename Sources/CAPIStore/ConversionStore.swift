@@ -40,8 +40,6 @@ public protocol ConversionStore: Sendable {
         respond: @Sendable (IngestCounts) -> [UInt8]
     ) async throws -> StoreOutcome<IngestCounts>
     func testEvents(accountID: String, eventSourceID: String, testEventCode: String?, limit: Int) async throws -> [TestEventRecord]
-    /// Adds to a source's hourly counters (for batches refused whole).
-    func recordCounters(accountID: String, eventSourceID: String, at: Int64, _ counters: SourceCounters) async throws
     /// Each source's counters summed over the hours since `since`.
     func counters(accountID: String, since: Int64) async throws -> [String: SourceCounters]
 

@@ -81,10 +81,6 @@ extension SQLiteStore {
         return IngestCounts(inserted: inserted, duplicates: accepted - inserted)
     }
 
-    public func recordCounters(accountID: String, eventSourceID: String, at: Int64, _ counters: SourceCounters) async throws {
-        try await pool.write { db in try Self.addCounters(db, accountID: accountID, eventSourceID: eventSourceID, at: at, counters) }
-    }
-
     public func counters(accountID: String, since: Int64) async throws -> [String: SourceCounters] {
         try await pool.read { db in
             var out: [String: SourceCounters] = [:]
