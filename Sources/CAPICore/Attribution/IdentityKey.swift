@@ -23,13 +23,19 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
     /// Written straight into one string, in the order `keys(for:)` sorts to.
     public static func storedList(for ids: Identifiers) -> String? {
         guard ids.isMatchable || ids.clickID != nil else { return nil }
-        var out = ""
-        out.reserveCapacity(160)
-        func add(_ kind: String, _ value: String) {
-            if !out.isEmpty { out += listSeparator }
-            out += kind
-            out += "\u{1F}"
-            out += value
+        // Bytes first, one String at the end: string appends re-check
+        // capacity and encoding at every step (this runs for every event).
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        func add(_ kind: String, _ value: String, _ more: String? = nil) {
+            if !out.isEmpty { out.append(0x1E) }
+            out.append(contentsOf: kind.utf8)
+            out.append(0x1F)
+            out.append(contentsOf: value.utf8)
+            if let more {
+                out.append(UInt8(ascii: "|"))
+                out.append(contentsOf: more.utf8)
+            }
         }
         if let click = ids.clickID, ids.clickIDType == "sc3clid" { add("sc3clid", click) }
         let uids = ids.uids.count > 1
@@ -38,8 +44,8 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
         for uid in uids { add(uid.type.keyKind, uid.value) }
         if let e = ids.hashedEmail { add("hashed_email", e) }
         if let p = ids.hashedPhone { add("hashed_phone", p) }
-        if let ip = ids.clientIP, let ua = ids.clientUserAgent { add("ip_ua", ip + "|" + ua) }
-        return out.isEmpty ? nil : out
+        if let ip = ids.clientIP, let ua = ids.clientUserAgent { add("ip_ua", ip, ua) }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
     }
 
     /// The single indexed text: kind, a unit separator, value.

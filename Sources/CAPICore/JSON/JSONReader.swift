@@ -172,7 +172,7 @@ public struct JSONReader: ~Copyable {
                         throw error("unpaired surrogate")
                     }
                     guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
-                    scalars.append(contentsOf: UTF8.encode(scalar)!)
+                    if let encoded = UTF8.encode(scalar) { scalars.append(contentsOf: encoded) }
                 default:
                     throw error("invalid escape")
                 }
