@@ -10,8 +10,14 @@ import Synchronization
 /// whole WAL into the database file and waits for its fsync (≈ 100 ms after
 /// a 10,000-event batch). Here the writer's WAL hook only signals, and the
 /// copy runs on a connection of its own in the background (PASSIVE: it never
-/// blocks the writer or readers). If the WAL still outgrows `hardLimit`
-/// pages, the committing connection checkpoints itself, as SQLite would.
+/// blocks the writer or readers).
+///
+/// The WAL starts over from its beginning only when a write begins after
+/// every frame was copied, which under steady load a background copy never
+/// quite achieves (new frames land while it copies). So past `hardLimit`
+/// pages the committing writer checkpoints itself, as SQLite would: by then
+/// the background has copied most frames, only the latest are left, and the
+/// next write resets the WAL.
 final class WALCheckpointer: Sendable {
     let path: String
     /// Pages in the WAL after a commit that start a background checkpoint.
@@ -21,7 +27,7 @@ final class WALCheckpointer: Sendable {
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
 
-    init(path: String, softLimit: Int32 = 1_000, hardLimit: Int32 = 65_536) {
+    init(path: String, softLimit: Int32 = 1_000, hardLimit: Int32 = 4_096) {
         self.path = path
         self.softLimit = softLimit
         self.hardLimit = hardLimit
