@@ -26,6 +26,21 @@ import Testing
         #expect(((try? decode(asEvent)) != nil) == valid, "\(value)")
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, a backslash or a
+    /// control character is found at every position of a word, and bytes of
+    /// multi-byte characters are never mistaken for one.
+    @Test(arguments: 0..<18)
+    func stringsAreScannedAtEveryOffset(prefix: Int) throws {
+        let lead = String(repeating: "é", count: prefix / 2) + String(repeating: "a", count: prefix % 2)
+        let plain = try decode(#"{"events":[{"event_id":""# + lead + #"x"}]}"#)
+        #expect(plain.events?.first?.eventID == lead + "x")
+        let escaped = try decode(#"{"events":[{"event_id":""# + lead + #"\"q"}]}"#)
+        #expect(escaped.events?.first?.eventID == lead + "\"q")
+        #expect(throws: LogEventDecoder.Failure.self) { try decode(#"{"events":[{"event_id":""# + lead + "\u{09}x\"}]}") }
+        #expect(throws: LogEventDecoder.Failure.self) { try decode(#"{"events":[{"other":""# + lead + "\u{1F}x\"}]}") }
+        #expect(throws: LogEventDecoder.Failure.self) { try decode(#"{"events":[{"other":""# + lead) }
+    }
+
     @Test func nestingIsLimited() throws {
         let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
         #expect(throws: LogEventDecoder.Failure.self) { try decode(#"{"events":[{"x":"# + deep + "}]}") }

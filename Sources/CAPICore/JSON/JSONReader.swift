@@ -82,15 +82,10 @@ public struct JSONReader: ~Copyable {
     private mutating func readKey() throws(JSONSyntaxError) -> JSONKey {
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected '\"'") }
         let start = offset + 1
-        var i = start
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") {
-                offset = i + 1
-                return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<i]), decoded: nil)
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { break }
-            i += 1
+        let i = plainRun(from: start)
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            offset = i + 1
+            return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<i]), decoded: nil)
         }
         // Escapes (or an error to report): the full string reader.
         let decoded = try readString()
@@ -126,17 +121,14 @@ public struct JSONReader: ~Copyable {
         try expect(UInt8(ascii: "\""))
         let start = offset
         // Fast path: no escapes.
-        while offset < bytes.count {
-            let c = bytes[offset]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
-                offset += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw error("control character in string") }
+        offset = plainRun(from: offset)
+        guard offset < bytes.count else { throw error("unterminated string") }
+        if bytes[offset] == UInt8(ascii: "\"") {
+            let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
             offset += 1
+            return s
         }
+        if bytes[offset] != UInt8(ascii: "\\") { throw error("control character in string") }
         var scalars = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<offset]))
         while offset < bytes.count {
             let c = bytes[offset]
@@ -334,23 +326,47 @@ public struct JSONReader: ~Copyable {
 
     private mutating func skipString() throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "\""))
-        var hasEscape = false
         let start = offset
-        while offset < bytes.count {
-            let c = bytes[offset]
-            if c == UInt8(ascii: "\"") { offset += 1; break }
-            if c == UInt8(ascii: "\\") { hasEscape = true; offset += 2; continue }
-            if c < 0x20 { throw error("control character in string") }
+        offset = plainRun(from: offset)
+        guard offset < bytes.count else { throw error("unterminated string") }
+        switch bytes[offset] {
+        case UInt8(ascii: "\""):
             offset += 1
-        }
-        if offset > bytes.count { throw error("unterminated string") }
-        if hasEscape {
-            // Re-read to validate escapes precisely.
-            let end = offset
+        case UInt8(ascii: "\\"):
+            // Escapes are rare: the full reader checks them.
             offset = start - 1
             _ = try readString()
-            offset = end
+        default:
+            throw error("control character in string")
         }
+    }
+
+    /// The first index from `start` on that holds `"`, `\` or a control
+    /// character. Eight bytes at a time: most of a batch is string bytes.
+    @inline(__always)
+    private func plainRun(from start: Int) -> Int {
+        var i = start
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            while i + 8 <= bytes.count {
+                let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let quote = v ^ (ones &* 0x22)
+                let backslash = v ^ (ones &* 0x5C)
+                // A byte's high bit is set where it is zero (after the xor) or below 0x20;
+                // the lowest one flagged is always a real match.
+                let flags = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v)
+                let found = flags & (ones &* 0x80)
+                if found != 0 { return i + found.trailingZeroBitCount / 8 }
+                i += 8
+            }
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return i }
+            i += 1
+        }
+        return i
     }
 
     /// Requires that only white space remains.
