@@ -43,18 +43,19 @@ extension SQLiteStore {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
             }
+            // Bindings outlive a reset: what every row shares is bound once.
+            SQLiteBind.text(stmt, 1, batch.accountID)
+            SQLiteBind.text(stmt, 2, batch.eventSourceID)
+            sqlite3_bind_int64(stmt, 6, batch.receivedAt)
             for run in 0..<batch.runs.count {
                 let validated = batch.runs.take(run)
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
                     for i in events.indices {
                         sqlite3_reset(stmt)
-                        SQLiteBind.text(stmt, 1, batch.accountID)
-                        SQLiteBind.text(stmt, 2, batch.eventSourceID)
                         SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
                         SQLiteBind.text(stmt, 4, events[i].eventID)
                         sqlite3_bind_int64(stmt, 5, events[i].eventTime)
-                        sqlite3_bind_int64(stmt, 6, batch.receivedAt)
                         SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
                         SQLiteBind.double(stmt, 8, events[i].value)
                         SQLiteBind.text(stmt, 9, events[i].currency)
