@@ -22,13 +22,13 @@ struct MCPEndpoint: Sendable {
 
     func handle(_ request: Request, _ context: CAPIRequestContext) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
-        var body: Data?
+        var body: [UInt8]?
         if request.method == .post {
             // The REST door's body rules: JSON only, at most `maxBodyBytes`.
             var request = request
             switch try await request.jsonBody(maxBytes: service.settings.maxBodyBytes) {
             case .refused(let refusal): return refusal
-            case .bytes(let bytes): body = Data(bytes)
+            case .bytes(let bytes): body = bytes
             }
         }
         var headers: [String: String] = [:]
@@ -36,19 +36,21 @@ struct MCPEndpoint: Sendable {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
         }
+        // The transport's checks read headers only: the body is not copied for them.
+        let head = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: nil, path: request.uri.path)
+        if let body, let fast = await logEventFastPath(head, body, principal) { return fast }
         let mcpRequest = MCP.HTTPRequest(
-            method: request.method.rawValue, headers: headers, body: body, path: request.uri.path)
-        if let body, let fast = await logEventFastPath(mcpRequest, Array(body), principal) { return fast }
+            method: request.method.rawValue, headers: headers, body: body.map { Data($0) }, path: request.uri.path)
         let toolbox = MCPToolbox(service: service, principal: principal)
         return Self.response(await MCPRequestServer.respond(to: mcpRequest, toolbox: toolbox))
     }
 
     /// `tools/call` of `log_event`: the same transport checks, then the raw
     /// arguments go to the service untouched (no generic JSON tree of 10,000 events).
-    func logEventFastPath(_ request: MCP.HTTPRequest, _ body: [UInt8], _ principal: Principal) async -> Response? {
+    func logEventFastPath(_ head: MCP.HTTPRequest, _ body: [UInt8], _ principal: Principal) async -> Response? {
         guard let call = MCPToolCallScan.scan(body), call.tool == "log_event" else { return nil }
         let context = HTTPValidationContext(httpMethod: "POST")
-        if let refusal = MCPRequestServer.validation.validate(request, context: context) {
+        if let refusal = MCPRequestServer.validation.validate(head, context: context) {
             return Self.response(refusal)
         }
         let reply = await service.logEvent(body: Array(body[call.arguments]), principal: principal)
