@@ -359,18 +359,18 @@ struct AttributionPass {
     /// (account, key), the index's order, so the b-tree is walked forwards.
     func fetchCandidates(_ conversions: [Conversion]) throws -> [[Candidate]] {
         struct Lookup {
+            var key: String
+            var account: String
             var conversion: Int
             var keyIndex: Int
         }
         var lookups: [Lookup] = []
+        lookups.reserveCapacity(conversions.count * 4)
         for (n, c) in conversions.enumerated() {
-            for k in c.keys.indices { lookups.append(Lookup(conversion: n, keyIndex: k)) }
+            for (k, key) in c.keys.enumerated() { lookups.append(Lookup(key: key, account: c.account, conversion: n, keyIndex: k)) }
         }
         // Any total order that groups equal keys serves; String's is a byte compare for ASCII.
-        lookups.sort { a, b in
-            let (ca, cb) = (conversions[a.conversion], conversions[b.conversion])
-            return ca.account != cb.account ? ca.account < cb.account : ca.keys[a.keyIndex] < cb.keys[b.keyIndex]
-        }
+        lookups.sort { a, b in a.key != b.key ? a.key < b.key : a.account < b.account }
         let stmt = try db.cachedStatement(sql: """
             SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
             FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
@@ -383,8 +383,8 @@ struct AttributionPass {
             let window = windows[Self.sourceKey(c.account, c.source)] ?? .standard
             let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
             sqlite3_reset(stmt)
-            SQLiteBind.text(stmt, 1, c.account)
-            SQLiteBind.text(stmt, 2, c.keys[l.keyIndex])
+            SQLiteBind.text(stmt, 1, l.account)
+            SQLiteBind.text(stmt, 2, l.key)
             sqlite3_bind_int64(stmt, 3, c.time - lookback)
             sqlite3_bind_int64(stmt, 4, c.time)
             sqlite3_bind_int64(stmt, 5, horizon)
