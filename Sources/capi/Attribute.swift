@@ -11,6 +11,10 @@ struct Attribute: AsyncParsableCommand {
     @Option(help: "Latest event_time to rebuild (RFC 3339).") var to: String?
     @OptionGroup var db: DatabaseOption
 
+    /// Conversions per pass (one transaction): large passes amortize the
+    /// commit and let each pass's sorted key lookups share more b-tree pages.
+    static let passSize = 25_000
+
     func run() async throws {
         func instant(_ text: String?, _ name: String) throws -> Int64? {
             guard let text else { return nil }
@@ -18,10 +22,10 @@ struct Attribute: AsyncParsableCommand {
             return ms
         }
         let (start, end) = (try instant(from, "from"), try instant(to, "to"))
-        let store = try await db.openStore()
+        let store = try await db.openStore(workload: .bulk)
         var total = AttributionProgress(conversions: 0, reexamined: 0)
         while true {
-            let p = try await store.attributePending(maxConversions: 5_000, at: nowMilliseconds)
+            let p = try await store.attributePending(maxConversions: Self.passSize, at: nowMilliseconds)
             if p.isIdle { break }
             total.conversions += p.conversions
             total.reexamined += p.reexamined

@@ -12,8 +12,8 @@ struct DatabaseOption: ParsableArguments {
     var path: String { database ?? Env.string("CAPI_DATABASE") ?? Self.defaultPath }
 
     /// Opens the store and brings its schema up to date.
-    func openStore() async throws -> SQLiteStore {
-        let store = try SQLiteStore(path: path)
+    func openStore(workload: SQLiteStore.Workload = .server) async throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path, workload: workload)
         try await store.migrate()
         return store
     }

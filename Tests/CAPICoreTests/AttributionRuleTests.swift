@@ -14,6 +14,14 @@ import Testing
         let expected = keys.isEmpty ? nil : keys.map(\.storageKey).joined(separator: IdentityKey.listSeparator)
         #expect(IdentityKey.storedList(for: ids) == expected)
         #expect(IdentityKey.list(expected) == keys)
+        #expect(IdentityKey.storageKeys(inList: expected) == keys.map(\.storageKey))
+    }
+
+    @Test func storageKeysSkipWhatTheListSkips() {
+        let text = "\u{1E}sc3clid\u{1F}a\u{1E}\u{1E}junk\u{1E}hashed_email\u{1F}b\u{1F}c\u{1E}"
+        #expect(IdentityKey.storageKeys(inList: text) == IdentityKey.list(text).map(\.storageKey))
+        #expect(IdentityKey.storageKeys(inList: text).count == 2)
+        #expect(IdentityKey.storageKeys(inList: nil).isEmpty)
     }
 
     @Test func clicksBeatImpressionsAndTheLatestWins() {

@@ -160,10 +160,11 @@ import Testing
             let scenario = AttributionScenario.build(now: now, seed: 7, repeats: 4, noise: 200)
             try await Self.load(scenario, into: w)
             _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array(scenario.lateExposures))
-            // Part of the work, then a new store on the same file, as after a restart.
+            // Part of the work, then a new store on the same file, as after a restart
+            // or as `capi attribute` opens it (bulk: memory-mapped, large cache).
             let progress = try await w.server.store.attributePending(maxConversions: 10, at: 0)
             #expect(progress.conversions == 10)
-            let reopened = try SQLiteStore(path: w.server.databasePath)
+            let reopened = try SQLiteStore(path: w.server.databasePath, workload: .bulk)
             try await reopened.migrate()
             let next = try await reopened.attributePending(maxConversions: 10, at: 0)
             #expect(next.conversions == 10, "resumes after the 10 already done")

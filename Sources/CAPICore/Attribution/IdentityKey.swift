@@ -19,6 +19,17 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
         return text.split(separator: "\u{1E}").compactMap { IdentityKey(storageKey: String($0)) }
     }
 
+    /// The storage keys of a stored list, in its order, without building
+    /// `IdentityKey`s: what a lookup binds. Same entries as `list(_:)`.
+    public static func storageKeys(inList text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        var out: [String] = []
+        for part in text.utf8.split(separator: 0x1E) where part.contains(0x1F) {
+            out.append(String(decoding: part, as: UTF8.self))
+        }
+        return out
+    }
+
     /// The stored list of an identity's keys, or nil when it has none.
     /// Written straight into one string, in the order `keys(for:)` sorts to.
     public static func storedList(for ids: Identifiers) -> String? {

@@ -21,3 +21,9 @@ enum SQLiteBind {
         if let value { sqlite3_bind_double(stmt, index, value) } else { sqlite3_bind_null(stmt, index) }
     }
 }
+
+extension SQLiteBind {
+    static func int64(_ stmt: OpaquePointer?, _ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(stmt, index, value) } else { sqlite3_bind_null(stmt, index) }
+    }
+}

@@ -1,5 +1,6 @@
 import CAPICore
 import GRDB
+import GRDBSQLite
 
 extension SQLiteStore {
     /// Exposures examined per pass when looking for conversions they could claim.
@@ -63,6 +64,12 @@ extension SQLiteStore {
 /// One attribution pass inside a write transaction. Every decision is a
 /// function of the conversion, the exposures up to the pass's horizon and
 /// the source's window, so a rebuild reproduces what incremental passes wrote.
+///
+/// A pass works on a whole list of conversions at once: it reads them in
+/// one statement, fetches every candidate exposure in key order (neighbouring
+/// lookups share b-tree pages), then decides and writes in arrival order,
+/// so each duplicate check sees the rows written before it. Hot statements
+/// are bound and read through SQLite's C API.
 struct AttributionPass {
     let db: Database
     let at: Int64
@@ -117,11 +124,14 @@ struct AttributionPass {
     /// New conversions, in arrival order, each examined for the first time.
     mutating func attributeNewConversions(limit: Int) throws -> Int {
         let start = try cursor("conversions")
-        let rows = try Row.fetchAll(db, sql: "\(Self.eventColumns) WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [start, limit])
-        for row in rows { try attribute(row, firstTime: true) }
-        if let last = rows.last { try setCursor("conversions", last["seq"]) }
+        let conversions = try readConversions("WHERE seq > ? ORDER BY seq LIMIT ?") { stmt in
+            sqlite3_bind_int64(stmt, 1, start)
+            sqlite3_bind_int64(stmt, 2, Int64(limit))
+        }
+        try attribute(conversions, firstTime: true)
+        if let last = conversions.last { try setCursor("conversions", last.seq) }
         try flushCounters()
-        return rows.count
+        return conversions.count
     }
 
     /// Exposures that arrived late can claim conversions examined before them.
@@ -156,11 +166,11 @@ struct AttributionPass {
                 affected.formUnion(seqs)
             }
         }
+        var conversions: [Conversion] = []
         for seq in affected.sorted() {
-            if let row = try Row.fetchOne(db, sql: "\(Self.eventColumns) WHERE seq = ?", arguments: [seq]) {
-                try attribute(row, firstTime: false)
-            }
+            conversions += try readConversions("WHERE seq = ?") { sqlite3_bind_int64($0, 1, seq) }
         }
+        try attribute(conversions, firstTime: false)
         try setCursor("exposures", end)
         try flushCounters()
         return affected.count
@@ -169,27 +179,26 @@ struct AttributionPass {
     /// Recomputes conversions with event_time in the range, in arrival order.
     mutating func rebuild(from: Int64, to: Int64) throws -> Int {
         let seen = try cursor("conversions")
-        let rows = try Row.fetchAll(
-            db, sql: "\(Self.eventColumns) WHERE event_time >= ? AND event_time <= ? AND seq <= ? ORDER BY seq",
-            arguments: [from, to, seen])
-        for row in rows {
-            let seq: Int64 = row["seq"]
-            if try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed" {
-                countAttributed(row, -1)
-            }
-            try db.execute(sql: "DELETE FROM attributions WHERE event_seq = ?", arguments: [seq])
-            try db.execute(sql: "DELETE FROM event_keys WHERE event_seq = ?", arguments: [seq])
+        let conversions = try readConversions("WHERE event_time >= ? AND event_time <= ? AND seq <= ? ORDER BY seq") { stmt in
+            sqlite3_bind_int64(stmt, 1, from)
+            sqlite3_bind_int64(stmt, 2, to)
+            sqlite3_bind_int64(stmt, 3, seen)
         }
-        for row in rows { try attribute(row, firstTime: true) }
+        let deleteAttribution = try db.cachedStatement(sql: "DELETE FROM attributions WHERE event_seq = ?")
+        let deleteKeys = try db.cachedStatement(sql: "DELETE FROM event_keys WHERE event_seq = ?")
+        for c in conversions {
+            if try previousStatus(c.seq) == "attributed" { countAttributed(c, -1) }
+            try deleteAttribution.execute(arguments: [c.seq])
+            try deleteKeys.execute(arguments: [c.seq])
+        }
+        try attribute(conversions, firstTime: true)
         try flushCounters()
-        return rows.count
+        return conversions.count
     }
 
     /// Notes a change to the source's hourly `attributed` counter, for health.
-    mutating func countAttributed(_ event: Row, _ delta: Int) {
-        let received: Int64 = event["received_at"]
-        let key = CounterKey(account: event["account_id"], source: event["event_source_id"], hour: received / 3_600_000)
-        attributedDelta[key, default: 0] += delta
+    mutating func countAttributed(_ c: Conversion, _ delta: Int) {
+        attributedDelta[CounterKey(account: c.account, source: c.source, hour: c.receivedAt / 3_600_000), default: 0] += delta
     }
 
     mutating func flushCounters() throws {
@@ -201,93 +210,192 @@ struct AttributionPass {
         attributedDelta = [:]
     }
 
-    static let eventColumns = """
-        SELECT seq, account_id, event_source_id, event_type, event_id, event_time, received_at, action_source,
-            value, currency, identity_keys FROM events
-        """
+    /// A conversion as a pass reads it from `events`.
+    struct Conversion {
+        var seq: Int64
+        var account: String
+        var source: String
+        var type: String
+        var id: String
+        var time: Int64
+        var receivedAt: Int64
+        var actionSource: String?
+        var value: Double?
+        var currency: String?
+        /// Storage keys, strongest first (the stored list's order).
+        var keys: [String]
+    }
+
+    /// Conversions selected by `condition`, in the statement's order.
+    func readConversions(_ condition: String, bind: (OpaquePointer?) -> Void) throws -> [Conversion] {
+        let statement = try db.cachedStatement(sql: """
+            SELECT seq, account_id, event_source_id, event_type, event_id, event_time, received_at, action_source,
+                value, currency, identity_keys FROM events
+            """ + " " + condition)
+        let stmt = statement.sqliteStatement
+        sqlite3_reset(stmt)
+        bind(stmt)
+        defer { sqlite3_reset(stmt) }
+        var out: [Conversion] = []
+        while try SQLiteRow.step(stmt, db) {
+            out.append(Conversion(
+                seq: SQLiteRow.int64(stmt, 0), account: SQLiteRow.text(stmt, 1) ?? "", source: SQLiteRow.text(stmt, 2) ?? "",
+                type: SQLiteRow.text(stmt, 3) ?? "", id: SQLiteRow.text(stmt, 4) ?? "", time: SQLiteRow.int64(stmt, 5),
+                receivedAt: SQLiteRow.int64(stmt, 6), actionSource: SQLiteRow.text(stmt, 7),
+                value: SQLiteRow.optionalDouble(stmt, 8), currency: SQLiteRow.text(stmt, 9),
+                keys: IdentityKey.storageKeys(inList: SQLiteRow.text(stmt, 10))))
+        }
+        return out
+    }
 
     /// An exposure that shares a key with the conversion being decided.
     struct Candidate {
+        /// Which of the conversion's keys found it (lower is stronger).
+        var keyIndex: Int
         var seq: Int64
+        var exposureID: String
         var kind: String
+        var time: Int64
         var mediaBuyID: String
         var packageID: String
         var creativeID: String
-        var candidate: ExposureCandidate
     }
 
-    /// Decides one conversion and records the decision.
-    mutating func attribute(_ event: Row, firstTime: Bool) throws {
-        let seq: Int64 = event["seq"]
-        let account: String = event["account_id"]
-        let source: String = event["event_source_id"]
-        let type: String = event["event_type"]
-        let id: String = event["event_id"]
-        let time: Int64 = event["event_time"]
-        let keys = IdentityKey.list(event["identity_keys"])
-        if firstTime {
-            let insertKey = try db.cachedStatement(sql: "INSERT INTO event_keys (account_id, key, event_time, event_seq) VALUES (?, ?, ?, ?)")
-            for key in keys {
-                insertKey.setUncheckedArguments([account, key.storageKey, time, seq])
-                try insertKey.execute()
-            }
+    /// Decides the conversions, in the given (arrival) order, and records the decisions.
+    mutating func attribute(_ conversions: [Conversion], firstTime: Bool) throws {
+        guard !conversions.isEmpty else { return }
+        if firstTime { try insertEventKeys(conversions) }
+        let candidates = try fetchCandidates(conversions)
+        let duplicateCheck = try db.cachedStatement(sql: """
+            SELECT event_seq FROM attributions
+            WHERE account_id = ? AND event_type = ? AND event_id = ? AND event_seq < ? AND status != 'duplicate'
+            ORDER BY event_seq LIMIT 1
+            """).sqliteStatement
+        let save = try db.cachedStatement(sql: AttributionRecord.insertSQL).sqliteStatement
+        defer {
+            sqlite3_reset(duplicateCheck)
+            sqlite3_reset(save)
         }
-        var record = AttributionRecord(
-            eventSeq: seq, account: account, source: source, type: type, id: id, time: time,
-            actionSource: event["action_source"], receivedAt: event["received_at"],
-            value: event["value"], currency: event["currency"], at: at)
-        // A first examination has no earlier decision (a rebuild deleted it).
-        let wasAttributed = firstTime
-            ? false
-            : try String.fetchOne(db, sql: "SELECT status FROM attributions WHERE event_seq = ?", arguments: [seq]) == "attributed"
+        for (n, c) in conversions.enumerated() {
+            var record = AttributionRecord(
+                eventSeq: c.seq, account: c.account, source: c.source, type: c.type, id: c.id, time: c.time,
+                actionSource: c.actionSource, receivedAt: c.receivedAt, value: c.value, currency: c.currency, at: at)
+            // A first examination has no earlier decision (a rebuild deleted it).
+            let wasAttributed = firstTime ? false : try previousStatus(c.seq) == "attributed"
 
-        // One conversion per (account, event_type, event_id), whichever source sent it first.
-        let duplicateOf = try Int64.fetchOne(
-            try db.cachedStatement(sql: """
-                SELECT event_seq FROM attributions
-                WHERE account_id = ? AND event_type = ? AND event_id = ? AND event_seq < ? AND status != 'duplicate'
-                ORDER BY event_seq LIMIT 1
-                """),
-            arguments: [account, type, id, seq])
-        if let duplicateOf {
-            record.status = "duplicate"
-            record.duplicateOf = duplicateOf
-        } else {
-            let window = windows[Self.sourceKey(account, source)] ?? .standard
-            let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
-            let lookup = try db.cachedStatement(sql: """
-                SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
-                FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
-                WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ? AND k.exposure_seq <= ?
-                """)
-            var found: [String: Candidate] = [:]
-            for key in keys {  // strongest first: the first key to find an exposure names the match
-                let rows = try Row.fetchCursor(lookup, arguments: [account, key.storageKey, time - lookback, time, horizon])
-                while let row = try rows.next() {
-                    let exposureID: String = row[1]
-                    guard found[exposureID] == nil else { continue }
-                    let kind: String = row[2]
-                    found[exposureID] = Candidate(
-                        seq: row[0], kind: kind, mediaBuyID: row[4], packageID: row[5], creativeID: row[6],
-                        candidate: ExposureCandidate(
-                            exposureID: exposureID, kind: Exposure.Kind(rawValue: kind) ?? .impression, time: row[3], matchedBy: key))
-                }
-            }
-            if let decision = AttributionRules.decide(eventTime: time, window: window, candidates: found.values.map(\.candidate)),
-               let exposure = found[decision.exposureID] {
-                record.status = "attributed"
-                record.decision = decision
-                record.exposureSeq = exposure.seq
-                record.exposureKind = exposure.kind
-                record.mediaBuyID = exposure.mediaBuyID
-                record.packageID = exposure.packageID
-                record.creativeID = exposure.creativeID
+            // One conversion per (account, event_type, event_id), whichever source sent it first.
+            sqlite3_reset(duplicateCheck)
+            SQLiteBind.text(duplicateCheck, 1, c.account)
+            SQLiteBind.text(duplicateCheck, 2, c.type)
+            SQLiteBind.text(duplicateCheck, 3, c.id)
+            sqlite3_bind_int64(duplicateCheck, 4, c.seq)
+            let duplicateOf = try SQLiteRow.step(duplicateCheck, db) ? SQLiteRow.int64(duplicateCheck, 0) : nil
+            sqlite3_reset(duplicateCheck)
+            if let duplicateOf {
+                record.status = "duplicate"
+                record.duplicateOf = duplicateOf
             } else {
-                record.status = "unattributed"
+                decide(c, candidates[n], into: &record)
+            }
+            try record.save(save, db)
+            if wasAttributed != (record.status == "attributed") { countAttributed(c, wasAttributed ? -1 : 1) }
+        }
+    }
+
+    /// Runs the pure rules over the conversion's candidates and fills the record.
+    func decide(_ c: Conversion, _ candidates: [Candidate], into record: inout AttributionRecord) {
+        let window = windows[Self.sourceKey(c.account, c.source)] ?? .standard
+        // The strongest key to find an exposure names the match.
+        var found: [String: Candidate] = [:]
+        for candidate in candidates.sorted(by: { $0.keyIndex < $1.keyIndex }) where found[candidate.exposureID] == nil {
+            found[candidate.exposureID] = candidate
+        }
+        let list = found.values.compactMap { f -> ExposureCandidate? in
+            guard let key = IdentityKey(storageKey: c.keys[f.keyIndex]) else { return nil }
+            return ExposureCandidate(exposureID: f.exposureID, kind: Exposure.Kind(rawValue: f.kind) ?? .impression, time: f.time, matchedBy: key)
+        }
+        if let decision = AttributionRules.decide(eventTime: c.time, window: window, candidates: list),
+           let exposure = found[decision.exposureID] {
+            record.status = "attributed"
+            record.decision = decision
+            record.exposureSeq = exposure.seq
+            record.exposureKind = exposure.kind
+            record.mediaBuyID = exposure.mediaBuyID
+            record.packageID = exposure.packageID
+            record.creativeID = exposure.creativeID
+        } else {
+            record.status = "unattributed"
+        }
+    }
+
+    /// The status an earlier pass recorded for the conversion, if any.
+    func previousStatus(_ seq: Int64) throws -> String? {
+        let stmt = try db.cachedStatement(sql: "SELECT status FROM attributions WHERE event_seq = ?").sqliteStatement
+        sqlite3_reset(stmt)
+        defer { sqlite3_reset(stmt) }
+        sqlite3_bind_int64(stmt, 1, seq)
+        return try SQLiteRow.step(stmt, db) ? SQLiteRow.text(stmt, 0) : nil
+    }
+
+    /// Indexes the conversions' keys, so late exposures can find them.
+    func insertEventKeys(_ conversions: [Conversion]) throws {
+        let stmt = try db.cachedStatement(sql: "INSERT INTO event_keys (account_id, key, event_time, event_seq) VALUES (?, ?, ?, ?)")
+            .sqliteStatement
+        defer { sqlite3_reset(stmt) }
+        for c in conversions {
+            for key in c.keys {
+                sqlite3_reset(stmt)
+                SQLiteBind.text(stmt, 1, c.account)
+                SQLiteBind.text(stmt, 2, key)
+                sqlite3_bind_int64(stmt, 3, c.time)
+                sqlite3_bind_int64(stmt, 4, c.seq)
+                try SQLiteRow.execute(stmt, db)
             }
         }
-        try record.save(db)
-        if wasAttributed != (record.status == "attributed") { countAttributed(event, wasAttributed ? -1 : 1) }
+    }
+
+    /// Every exposure up to the horizon that shares a key with a conversion
+    /// inside its source's lookback, per conversion. Lookups run sorted by
+    /// (account, key), the index's order, so the b-tree is walked forwards.
+    func fetchCandidates(_ conversions: [Conversion]) throws -> [[Candidate]] {
+        struct Lookup {
+            var key: String
+            var account: String
+            var conversion: Int
+            var keyIndex: Int
+        }
+        var lookups: [Lookup] = []
+        lookups.reserveCapacity(conversions.count * 4)
+        for (n, c) in conversions.enumerated() {
+            for (k, key) in c.keys.enumerated() { lookups.append(Lookup(key: key, account: c.account, conversion: n, keyIndex: k)) }
+        }
+        // Any total order that groups equal keys serves; String's is a byte compare for ASCII.
+        lookups.sort { a, b in a.key != b.key ? a.key < b.key : a.account < b.account }
+        let stmt = try db.cachedStatement(sql: """
+            SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
+            FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
+            WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ? AND k.exposure_seq <= ?
+            """).sqliteStatement
+        defer { sqlite3_reset(stmt) }
+        var out = [[Candidate]](repeating: [], count: conversions.count)
+        for l in lookups {
+            let c = conversions[l.conversion]
+            let window = windows[Self.sourceKey(c.account, c.source)] ?? .standard
+            let lookback = max(window.postClick.milliseconds, window.postView.milliseconds)
+            sqlite3_reset(stmt)
+            SQLiteBind.text(stmt, 1, l.account)
+            SQLiteBind.text(stmt, 2, l.key)
+            sqlite3_bind_int64(stmt, 3, c.time - lookback)
+            sqlite3_bind_int64(stmt, 4, c.time)
+            sqlite3_bind_int64(stmt, 5, horizon)
+            while try SQLiteRow.step(stmt, db) {
+                out[l.conversion].append(Candidate(
+                    keyIndex: l.keyIndex, seq: SQLiteRow.int64(stmt, 0), exposureID: SQLiteRow.text(stmt, 1) ?? "",
+                    kind: SQLiteRow.text(stmt, 2) ?? "", time: SQLiteRow.int64(stmt, 3), mediaBuyID: SQLiteRow.text(stmt, 4) ?? "",
+                    packageID: SQLiteRow.text(stmt, 5) ?? "", creativeID: SQLiteRow.text(stmt, 6) ?? ""))
+            }
+        }
+        return out
     }
 }
 
@@ -313,18 +421,40 @@ struct AttributionRecord {
     var packageID: String?
     var creativeID: String?
 
-    func save(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO attributions (event_seq, account_id, event_source_id, event_type, event_id, event_time,
-                action_source, received_at, value, currency, status, duplicate_of, exposure_seq, exposure_id, exposure_kind,
-                media_buy_id, package_id, creative_id, model, matched_by, lag_ms, window_ms, attributed_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        statement.setUncheckedArguments([
-            eventSeq, account, source, type, id, time, actionSource, receivedAt, value, currency, status, duplicateOf, exposureSeq,
-            decision?.exposureID, exposureKind, mediaBuyID, packageID, creativeID, decision?.model.rawValue,
-            decision?.matchedBy, decision?.lagMilliseconds, decision?.windowMilliseconds, at,
-        ])
-        try statement.execute()
+    static let insertSQL = """
+        INSERT OR REPLACE INTO attributions (event_seq, account_id, event_source_id, event_type, event_id, event_time,
+            action_source, received_at, value, currency, status, duplicate_of, exposure_seq, exposure_id, exposure_kind,
+            media_buy_id, package_id, creative_id, model, matched_by, lag_ms, window_ms, attributed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Writes the row through `stmt`, a prepared `insertSQL`.
+    func save(_ stmt: OpaquePointer?, _ db: Database) throws {
+        sqlite3_reset(stmt)
+        sqlite3_bind_int64(stmt, 1, eventSeq)
+        SQLiteBind.text(stmt, 2, account)
+        SQLiteBind.text(stmt, 3, source)
+        SQLiteBind.text(stmt, 4, type)
+        SQLiteBind.text(stmt, 5, id)
+        sqlite3_bind_int64(stmt, 6, time)
+        SQLiteBind.text(stmt, 7, actionSource)
+        sqlite3_bind_int64(stmt, 8, receivedAt)
+        SQLiteBind.double(stmt, 9, value)
+        SQLiteBind.text(stmt, 10, currency)
+        SQLiteBind.text(stmt, 11, status)
+        SQLiteBind.int64(stmt, 12, duplicateOf)
+        SQLiteBind.int64(stmt, 13, exposureSeq)
+        SQLiteBind.text(stmt, 14, decision?.exposureID)
+        SQLiteBind.text(stmt, 15, exposureKind)
+        SQLiteBind.text(stmt, 16, mediaBuyID)
+        SQLiteBind.text(stmt, 17, packageID)
+        SQLiteBind.text(stmt, 18, creativeID)
+        SQLiteBind.text(stmt, 19, decision?.model.rawValue)
+        SQLiteBind.text(stmt, 20, decision?.matchedBy)
+        SQLiteBind.int64(stmt, 21, decision?.lagMilliseconds)
+        SQLiteBind.int64(stmt, 22, decision?.windowMilliseconds)
+        sqlite3_bind_int64(stmt, 23, at)
+        try SQLiteRow.execute(stmt, db)
+        sqlite3_reset(stmt)
     }
 }

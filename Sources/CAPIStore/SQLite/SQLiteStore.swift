@@ -10,7 +10,23 @@ import GRDB
 public final class SQLiteStore: ConversionStore {
     let pool: DatabasePool
 
-    public init(path: String) throws {
+    /// How a process uses the store, which decides its memory settings.
+    public enum Workload: Sendable {
+        /// A long-running server: SQLite's small default page cache, no memory map.
+        case server
+        /// A one-off bulk job such as `capi attribute`: the database file is
+        /// memory-mapped and the page cache is large, so a pass's index lookups
+        /// and dirty pages stay in memory instead of costing a read or write
+        /// syscall each.
+        case bulk
+    }
+
+    /// Page cache of a `.bulk` connection, in KiB (SQLite's negative `cache_size`).
+    static let bulkCacheKiB = 512 * 1024
+    /// Upper bound of a `.bulk` connection's memory map, in bytes.
+    static let bulkMmapBytes: Int64 = 64 << 30
+
+    public init(path: String, workload: Workload = .server) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -21,6 +37,9 @@ public final class SQLiteStore: ConversionStore {
         config.prepareDatabase { db in
             // A WAL left at 64 MiB after it restarts, not at its peak.
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864")
+            if workload == .bulk {
+                try db.execute(sql: "PRAGMA mmap_size = \(Self.bulkMmapBytes); PRAGMA cache_size = -\(Self.bulkCacheKiB)")
+            }
             if let connection = db.sqliteConnection { checkpointer.install(on: connection) }
         }
         pool = try DatabasePool(path: path, configuration: config)
