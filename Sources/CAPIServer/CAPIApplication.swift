@@ -34,7 +34,8 @@ public enum CAPIApplication {
 
         var services: [any Service] = []
         if settings.attributionIntervalSeconds > 0 {
-            services.append(AttributionWorker(store: store, clock: clock, settings: settings, logger: logger))
+            services.append(AttributionWorker(
+                store: store, clock: clock, settings: settings, ingest: service.ingestActivity, logger: logger))
         }
         return Application(
             router: router,

@@ -7,14 +7,21 @@ import ServiceLifecycle
 /// cursors: it resumes where it stopped after a restart, and re-examines
 /// earlier conversions when late exposures arrive.
 ///
-/// Each pass holds SQLite's single writer, so after a busy pass the worker
-/// rests as long as the pass took: ingestion, which answers clients, always
-/// gets at least half of the writer.
+/// Each pass holds SQLite's single writer and a core. While clients are
+/// sending events, the worker rests four times as long as each pass took, so
+/// ingestion, which clients wait on, gets at least four fifths of the writer
+/// and attribution still advances; when they are not, it runs flat out.
 struct AttributionWorker: Service {
     let store: any ConversionStore
     let clock: any CAPIClock
     let settings: CAPISettings
+    let ingest: IngestActivity
     let logger: Logger
+
+    /// How long after the last write clients count as still sending.
+    static let ingestQuiet = Duration.milliseconds(200)
+    /// Rest per unit of pass time while clients are sending.
+    static let restWhileBusy = 4
 
     func run() async throws {
         let idle = Duration.milliseconds(Int64(settings.attributionIntervalSeconds * 1000))
@@ -26,7 +33,11 @@ struct AttributionWorker: Service {
                 if progress.isIdle {
                     try await Task.sleep(for: idle)
                 } else {
-                    try await Task.sleep(for: ContinuousClock.now - started)
+                    if ingest.isBusy(recently: Self.ingestQuiet) {
+                        try await Task.sleep(for: (ContinuousClock.now - started) * Self.restWhileBusy)
+                    } else {
+                        await Task.yield()
+                    }
                     logger.debug("attributed", metadata: ["conversions": "\(progress.conversions)", "reexamined": "\(progress.reexamined)"])
                 }
             } catch is CancellationError {

@@ -104,7 +104,7 @@ extension ConversionService {
                 }
                 return Self.failure(400, Array(errors), total: failures.count)
             }
-            let inserted = accepted.isEmpty ? 0 : try await store.insertExposures(accepted, receivedAt: now)
+            let inserted = accepted.isEmpty ? 0 : try await ingestActivity.during { try await store.insertExposures(accepted, receivedAt: now) }
             var reply: [String: JSONValue] = [
                 "exposures_received": .number(Double(rows.count)),
                 "exposures_processed": .number(Double(accepted.count)),

@@ -66,8 +66,10 @@ extension ConversionService {
             // lock never waits on a small batch while others queue behind it.
             async let validation: Void = Self.validate(body, ranges: incoming, validator: validator, into: runs)
             if runs.count == 1 { await validation }
-            let outcome = try await store.ingest(ingest, idempotency: claim) { counts in
-                Self.encode(Self.successBody(runs.report, counts: counts, testEventCode: testCode, maxReported: maxReported))
+            let outcome = try await ingestActivity.during {
+                try await store.ingest(ingest, idempotency: claim) { counts in
+                    Self.encode(Self.successBody(runs.report, counts: counts, testEventCode: testCode, maxReported: maxReported))
+                }
             }
             await validation
             switch outcome {

@@ -8,6 +8,8 @@ public final class ConversionService: Sendable {
     public let settings: CAPISettings
     let store: any ConversionStore
     let clock: any CAPIClock
+    /// Event writes in progress, which background attribution gives way to.
+    public let ingestActivity = IngestActivity()
 
     public init(store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock()) {
         self.store = store
