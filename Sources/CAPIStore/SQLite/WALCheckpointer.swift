@@ -27,7 +27,7 @@ final class WALCheckpointer: Sendable {
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
 
-    init(path: String, softLimit: Int32 = 1_000, hardLimit: Int32 = 4_096) {
+    init(path: String, softLimit: Int32 = 1_000, hardLimit: Int32 = 16_384) {
         self.path = path
         self.softLimit = softLimit
         self.hardLimit = hardLimit
