@@ -42,11 +42,12 @@ extension ConversionService {
             case .success(let s): source = s
             case .failure(let e): return Self.failure(403, e)
             }
-            // Hashing 7 MB costs ~20 ms: only when a key asks for it.
-            let requestHash = batch.idempotencyKey == nil ? "" : sha256Hex(body)
+            // Hashing 7 MB costs ~20 ms: only when a key asks for it, and on
+            // another core while the batch is read.
+            async let hashed = batch.idempotencyKey == nil ? "" : sha256Hex(body)
             if let key = batch.idempotencyKey,
                let record = try await store.idempotencyRecord(accountID: principal.accountID, operation: Self.logEventOperation, key: key) {
-                return Self.replay(record, requestHash: requestHash)
+                return Self.replay(record, requestHash: await hashed)
             }
             let now = nowMilliseconds
             let validator = EventValidator(
@@ -56,15 +57,16 @@ extension ConversionService {
             let ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
                 runs: runs, testEventCode: batch.testEventCode)
-            let claim = batch.idempotencyKey.map { key in
-                IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
-            }
             let maxReported = settings.maxReportedFailures
             let testCode = batch.testEventCode
             // The writer stores each run as soon as it is validated; a batch
             // of one run takes the writer only once it is ready, so the write
             // lock never waits on a small batch while others queue behind it.
             async let validation: Void = Self.validate(body, ranges: incoming, validator: validator, into: runs)
+            let requestHash = await hashed
+            let claim = batch.idempotencyKey.map { key in
+                IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
+            }
             if runs.count == 1 { await validation }
             let outcome = try await ingestActivity.during {
                 try await store.ingest(ingest, idempotency: claim) { counts in
