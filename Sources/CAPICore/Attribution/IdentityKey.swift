@@ -15,12 +15,11 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
 
     /// Reads a stored list back.
     public static func list(_ text: String?) -> [IdentityKey] {
-        guard let text, !text.isEmpty else { return [] }
-        return text.split(separator: "\u{1E}").compactMap { IdentityKey(storageKey: String($0)) }
+        storageKeys(inList: text).compactMap(IdentityKey.init(storageKey:))
     }
 
     /// The storage keys of a stored list, in its order, without building
-    /// `IdentityKey`s: what a lookup binds. Same entries as `list(_:)`.
+    /// `IdentityKey`s: what a lookup binds. Entries without a kind are skipped.
     public static func storageKeys(inList text: String?) -> [String] {
         guard let text, !text.isEmpty else { return [] }
         var out: [String] = []

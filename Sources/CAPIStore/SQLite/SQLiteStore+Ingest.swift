@@ -65,10 +65,7 @@ extension SQLiteStore {
                         SQLiteBind.text(stmt, 13, validated.identityKeys[i])
                         let raw = events[i].raw
                         sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
-                        let rc = sqlite3_step(stmt)
-                        guard rc == SQLITE_DONE else {
-                            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(connection)))
-                        }
+                        try SQLiteRow.execute(stmt, db)
                         inserted += Int(sqlite3_changes(connection))
                     }
                 }

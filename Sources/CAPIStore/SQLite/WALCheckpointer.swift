@@ -33,10 +33,11 @@ final class WALCheckpointer: Sendable {
         self.hardLimit = hardLimit
     }
 
-    /// Replaces SQLite's automatic checkpoint on `connection`. The hook holds
-    /// the checkpointer for as long as the process runs (a few bytes).
+    /// Replaces SQLite's automatic checkpoint on `connection`. The hook does
+    /// not retain the checkpointer: the store's configuration, which installs
+    /// it on every connection it opens, holds it as long as they live.
     func install(on connection: OpaquePointer) {
-        let context = Unmanaged.passRetained(self).toOpaque()
+        let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(connection, { context, connection, _, pages in
             guard let context else { return SQLITE_OK }
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
