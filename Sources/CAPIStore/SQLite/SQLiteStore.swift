@@ -36,13 +36,19 @@ public final class SQLiteStore: ConversionStore {
         let checkpointer = WALCheckpointer(path: path)
         config.prepareDatabase { db in
             // A WAL left at 64 MiB after it restarts, not at its peak.
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA journal_size_limit = 67108864")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             if workload == .bulk {
                 try db.execute(sql: "PRAGMA mmap_size = \(Self.bulkMmapBytes); PRAGMA cache_size = -\(Self.bulkCacheKiB)")
             }
             if let connection = db.sqliteConnection { checkpointer.install(on: connection) }
         }
         pool = try DatabasePool(path: path, configuration: config)
+        // GRDB turns on WAL after `prepareDatabase`, and sets the writer to
+        // `synchronous = NORMAL` as it does, which skips the fsync of each
+        // commit: the writer is set here, once that set-up is done.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
     }
 
     public func migrate() async throws {

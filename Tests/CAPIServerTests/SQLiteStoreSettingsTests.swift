@@ -1,0 +1,17 @@
+@testable import CAPIStore
+import Foundation
+import GRDB
+import Testing
+
+/// The connection settings the store promises in its documentation, read
+/// back from the connections themselves (GRDB's own set-up runs after ours).
+@Suite struct SQLiteStoreSettingsTests {
+    @Test func theWriterCommitsDurably() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-settings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
+        try await store.migrate()
+        let synchronous = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(synchronous == 2, "synchronous = FULL (2) on the connection that commits")
+    }
+}
