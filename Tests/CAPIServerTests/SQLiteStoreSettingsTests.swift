@@ -13,5 +13,9 @@ import Testing
         try await store.migrate()
         let synchronous = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         #expect(synchronous == 2, "synchronous = FULL (2) on the connection that commits")
+        let pageSize = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
+        #expect(pageSize == SQLiteStore.pageSize)
+        let cache = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
+        #expect(cache == -SQLiteStore.writerCacheKiB)
     }
 }
