@@ -9,9 +9,8 @@ public enum ActionSource: String, CaseIterable, Codable, Sendable {
 }
 
 extension ActionSource {
-    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
-    static let byName: [String: ActionSource] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    static let byName = CaseNames<ActionSource>()
 
-    /// The case named `name`, found by hash.
+    /// The case named `name`.
     public static func named(_ name: String) -> ActionSource? { byName[name] }
 }

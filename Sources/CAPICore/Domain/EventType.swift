@@ -34,9 +34,8 @@ public enum EventType: String, CaseIterable, Codable, Sendable {
 }
 
 extension EventType {
-    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
-    static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    static let byName = CaseNames<EventType>()
 
-    /// The case named `name`, found by hash.
+    /// The case named `name`.
     public static func named(_ name: String) -> EventType? { byName[name] }
 }

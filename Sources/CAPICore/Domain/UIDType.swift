@@ -10,15 +10,15 @@ public enum UIDType: String, CaseIterable, Codable, Sendable {
 }
 
 extension UIDType {
-    /// Hashed lookup: `init(rawValue:)` compares against every case in turn.
-    static let byName: [String: UIDType] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    static let byName = CaseNames<UIDType>()
 
-    /// The case named `name`, found by hash.
+    /// The case named `name`.
     public static func named(_ name: String) -> UIDType? { byName[name] }
 }
 
 extension UIDType {
-    /// The identity-key kind of this uid type (`uid:rampid`…), made once.
-    static let keyKinds: [UIDType: String] = Dictionary(uniqueKeysWithValues: allCases.map { ($0, "uid:" + $0.rawValue) })
-    public var keyKind: String { Self.keyKinds[self] ?? "uid:" + rawValue }
+    /// The identity-key kind of this uid type: `uid:rampid`…
+    public var keyKind: String { Self.keyKindPrefix + rawValue }
+
+    static let keyKindPrefix = "uid:"
 }

@@ -179,11 +179,8 @@ public struct JSONReader: ~Copyable {
     /// Reads a number token and converts it to Double.
     public mutating func readNumber() throws(JSONSyntaxError) -> Double {
         let token = try scanNumber()
-        if token.simple {
-            let v = Double(token.intValue)
-            return bytes[token.start] == UInt8(ascii: "-") ? -v : v
-        }
-        return try convert(token)
+        guard let v = token.exactValue else { return try convert(token) }
+        return bytes[token.start] == UInt8(ascii: "-") ? -v : v
     }
 
     private func convert(_ token: NumberToken) throws(JSONSyntaxError) -> Double {
@@ -201,41 +198,55 @@ public struct JSONReader: ~Copyable {
 
     private struct NumberToken {
         var start: Int
-        /// An integer of at most 18 digits, held in `intValue`.
-        var simple: Bool
-        var intValue: Int64
+        /// The digits without the point, when there are at most 19 of them.
+        var mantissa: UInt64
+        var digits: Int
+        var fractionDigits: Int
+        var exponent: Bool
+
         /// An exponent, or so many digits that Double could overflow.
-        var mayOverflow: Bool
+        var mayOverflow: Bool { exponent || digits - fractionDigits > 300 }
+
+        /// The magnitude, when one IEEE operation on exact operands gives it
+        /// correctly rounded (Clinger's fast path): an integer of at most 18
+        /// digits, or at most 15 digits in all over a power of ten up to 10²².
+        /// Otherwise nil, and the text goes through the C library.
+        var exactValue: Double? {
+            guard !exponent else { return nil }
+            if fractionDigits == 0 { return digits <= 18 ? Double(mantissa) : nil }
+            guard digits <= 15 else { return nil }
+            return Double(mantissa) / NumberToken.powersOfTen[fractionDigits]
+        }
+
+        static let powersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { r, _ in r * 10 } }
     }
 
     /// Checks a number token's grammar and moves past it.
     private mutating func scanNumber() throws(JSONSyntaxError) -> NumberToken {
         skipWhitespace()
-        let start = offset
+        var token = NumberToken(start: offset, mantissa: 0, digits: 0, fractionDigits: 0, exponent: false)
         if peekByte() == UInt8(ascii: "-") { offset += 1 }
-        var intDigits = 0
-        var intValue: Int64 = 0
-        var simple = true
-        while offset < bytes.count, case let c = bytes[offset], c >= 0x30, c <= 0x39 {
-            if intDigits < 18 { intValue = intValue * 10 + Int64(c - 0x30) } else { simple = false }
-            intDigits += 1
-            offset += 1
+        @inline(__always) func digitRun(_ token: inout NumberToken) -> Int {
+            let from = offset
+            while offset < bytes.count, case let c = bytes[offset], c >= 0x30, c <= 0x39 {
+                if token.digits < 19 { token.mantissa = token.mantissa &* 10 &+ UInt64(c - 0x30) }
+                token.digits += 1
+                offset += 1
+            }
+            return offset - from
         }
+        let intDigits = digitRun(&token)
         guard intDigits > 0 else { throw error("invalid number") }
-        if intDigits > 1 && bytes[start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0)] == 0x30 {
+        if intDigits > 1 && bytes[token.start + (bytes[token.start] == UInt8(ascii: "-") ? 1 : 0)] == 0x30 {
             throw error("leading zero in number")
         }
         if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
-            simple = false
             offset += 1
-            let fracStart = offset
-            while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
-            guard offset > fracStart else { throw error("invalid number") }
+            token.fractionDigits = digitRun(&token)
+            guard token.fractionDigits > 0 else { throw error("invalid number") }
         }
-        var exponent = false
         if offset < bytes.count, bytes[offset] | 0x20 == UInt8(ascii: "e") {
-            simple = false
-            exponent = true
+            token.exponent = true
             offset += 1
             if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
                 offset += 1
@@ -244,7 +255,7 @@ public struct JSONReader: ~Copyable {
             while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
             guard offset > expStart else { throw error("invalid number") }
         }
-        return NumberToken(start: start, simple: simple, intValue: intValue, mayOverflow: exponent || intDigits > 300)
+        return token
     }
 
     public mutating func readBool() throws(JSONSyntaxError) -> Bool {

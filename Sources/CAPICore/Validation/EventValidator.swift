@@ -84,13 +84,17 @@ public struct EventValidator: Sendable {
             event.actionSource = source
         }
         if let url = e.eventSourceURL {
-            guard let host = WebURL.host(of: url) else {
-                throw Violation(path: "event_source_url", message: "event_source_url must be an absolute http(s) URL")
-            }
-            guard contract.allowsHost(host) else {
-                throw Violation(
-                    path: "event_source_url",
-                    message: "event_source_url host '\(host)' is not in the event source's allowed_domains")
+            let notAURL = Violation(path: "event_source_url", message: "event_source_url must be an absolute http(s) URL")
+            // The host is made a String only when there are domains to compare it with.
+            if contract.allowedDomains == nil {
+                guard WebURL.isWebURL(url) else { throw notAURL }
+            } else {
+                guard let host = WebURL.host(of: url) else { throw notAURL }
+                guard contract.allowsHost(host) else {
+                    throw Violation(
+                        path: "event_source_url",
+                        message: "event_source_url host '\(host)' is not in the event source's allowed_domains")
+                }
             }
             event.eventSourceURL = url
         } else if event.actionSource == .website {

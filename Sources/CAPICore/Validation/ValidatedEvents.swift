@@ -5,8 +5,12 @@
 /// in order with `append`; the result is the same as one pass.
 public struct ValidatedEvents: Sendable {
     public var accepted: [ConversionEvent] = []
-    /// Each accepted event's identity keys as stored (`IdentityKey.storedList`).
-    public var identityKeys: [String?] = []
+    /// The accepted events' identity-key lists as stored
+    /// (`IdentityKey.appendStoredList`), one after another.
+    public var identityKeyBytes: [UInt8] = []
+    /// Where each accepted event's list sits in `identityKeyBytes`; empty
+    /// when it has none.
+    public var identityKeys: [Range<Int>] = []
     public var report = ValidationReport()
 
     public init() {}
@@ -19,6 +23,7 @@ public struct ValidatedEvents: Sendable {
     ) {
         accepted.reserveCapacity(ranges.count)
         identityKeys.reserveCapacity(ranges.count)
+        identityKeyBytes.reserveCapacity(ranges.count * 256)
         for (offset, range) in ranges.enumerated() {
             let index = firstIndex + offset
             do {
@@ -38,7 +43,9 @@ public struct ValidatedEvents: Sendable {
         switch validator.validate(event, index: index) {
         case .success(let e):
             report.add(e)
-            identityKeys.append(IdentityKey.storedList(for: e.identifiers))
+            let start = identityKeyBytes.count
+            IdentityKey.appendStoredList(for: e.identifiers, to: &identityKeyBytes)
+            identityKeys.append(start..<identityKeyBytes.count)
             accepted.append(e)
         case .failure(let f):
             report.add(f, raw: event.raw, eventType: event.eventType)
@@ -48,7 +55,9 @@ public struct ValidatedEvents: Sendable {
     /// Joins the next run of the same batch.
     public mutating func append(_ next: ValidatedEvents) {
         accepted += next.accepted
-        identityKeys += next.identityKeys
+        let shift = identityKeyBytes.count
+        identityKeyBytes += next.identityKeyBytes
+        identityKeys += next.identityKeys.map { ($0.lowerBound + shift)..<($0.upperBound + shift) }
         report.append(next.report)
     }
 }

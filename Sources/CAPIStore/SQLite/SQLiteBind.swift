@@ -17,6 +17,18 @@ enum SQLiteBind {
         }
     }
 
+    /// Text bound in place (no copy): `bytes` must outlive the statement's
+    /// step. An empty range binds NULL.
+    static func text(_ stmt: OpaquePointer?, _ index: Int32, bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
+        guard !range.isEmpty, let base = bytes.baseAddress else {
+            sqlite3_bind_null(stmt, index)
+            return
+        }
+        (base + range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
+            _ = sqlite3_bind_text(stmt, index, $0, Int32(range.count), nil)
+        }
+    }
+
     static func double(_ stmt: OpaquePointer?, _ index: Int32, _ value: Double?) {
         if let value { sqlite3_bind_double(stmt, index, value) } else { sqlite3_bind_null(stmt, index) }
     }

@@ -51,22 +51,24 @@ extension SQLiteStore {
                 let validated = batch.runs.take(run)
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
-                    for i in events.indices {
-                        sqlite3_reset(stmt)
-                        SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
-                        SQLiteBind.text(stmt, 4, events[i].eventID)
-                        sqlite3_bind_int64(stmt, 5, events[i].eventTime)
-                        SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
-                        SQLiteBind.double(stmt, 8, events[i].value)
-                        SQLiteBind.text(stmt, 9, events[i].currency)
-                        SQLiteBind.text(stmt, 10, events[i].orderID)
-                        SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
-                        SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
-                        SQLiteBind.text(stmt, 13, validated.identityKeys[i])
-                        let raw = events[i].raw
-                        sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
-                        try SQLiteRow.execute(stmt, db)
-                        inserted += Int(sqlite3_changes(connection))
+                    try validated.identityKeyBytes.withUnsafeBufferPointer { keyBytes in
+                        for i in events.indices {
+                            sqlite3_reset(stmt)
+                            SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
+                            SQLiteBind.text(stmt, 4, events[i].eventID)
+                            sqlite3_bind_int64(stmt, 5, events[i].eventTime)
+                            SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
+                            SQLiteBind.double(stmt, 8, events[i].value)
+                            SQLiteBind.text(stmt, 9, events[i].currency)
+                            SQLiteBind.text(stmt, 10, events[i].orderID)
+                            SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
+                            SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
+                            SQLiteBind.text(stmt, 13, bytes: keyBytes, validated.identityKeys[i])
+                            let raw = events[i].raw
+                            sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
+                            try SQLiteRow.execute(stmt, db)
+                            inserted += Int(sqlite3_changes(connection))
+                        }
                     }
                 }
             }
