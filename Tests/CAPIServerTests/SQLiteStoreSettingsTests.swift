@@ -17,5 +17,9 @@ import Testing
         #expect(pageSize == SQLiteStore.pageSize)
         let cache = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }
         #expect(cache == -SQLiteStore.writerCacheKiB)
+        // A bulk job on the same file: commits wait for the disk at checkpoints only.
+        let bulk = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path, workload: .bulk)
+        let bulkSynchronous = try await bulk.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(bulkSynchronous == 1, "synchronous = NORMAL (1)")
     }
 }

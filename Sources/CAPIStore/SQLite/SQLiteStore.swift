@@ -17,8 +17,19 @@ public final class SQLiteStore: ConversionStore {
         /// A one-off bulk job such as `capi attribute`: the database file is
         /// memory-mapped and the page cache is large, so a pass's index lookups
         /// and dirty pages stay in memory instead of costing a read or write
-        /// syscall each.
+        /// syscall each. Never used to ingest.
         case bulk
+
+        /// The server fsyncs every commit: a 200 means the batch is on disk.
+        /// A bulk job writes only what it can derive again (attributions),
+        /// so its commits wait for the disk only at checkpoints: a crash
+        /// loses at most its last passes, and the next run redoes them.
+        var synchronous: String {
+            switch self {
+            case .server: "FULL"
+            case .bulk: "NORMAL"
+            }
+        }
     }
 
     /// 16 KiB pages: a stored event is about 1 KB, and with four to a page
@@ -58,7 +69,7 @@ public final class SQLiteStore: ConversionStore {
         // `synchronous = NORMAL` as it does, which skips the fsync of each
         // commit: the writer is set here, once that set-up is done.
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(workload.synchronous)")
             if workload == .server { try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
         }
     }
