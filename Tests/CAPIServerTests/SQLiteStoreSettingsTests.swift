@@ -13,6 +13,10 @@ import Testing
         try await store.migrate()
         let synchronous = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         #expect(synchronous == 2, "synchronous = FULL (2) on the connection that commits")
+        // An attribution pass commits without waiting for the disk, then the writer is durable again.
+        _ = try await store.attributePending(maxConversions: 10, at: 0)
+        let afterPass = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(afterPass == 2)
         let pageSize = try await store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") }
         #expect(pageSize == SQLiteStore.pageSize)
         let cache = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") }

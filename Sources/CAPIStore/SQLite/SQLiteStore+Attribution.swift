@@ -7,7 +7,7 @@ extension SQLiteStore {
     static let exposureChunk = 20_000
 
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
-        try await pool.write { db in
+        try await derivedWrite { db in
             var pass = try AttributionPass(db, at: at)
             let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk)
             let conversions = try pass.attributeNewConversions(limit: maxConversions)
@@ -16,9 +16,31 @@ extension SQLiteStore {
     }
 
     public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await derivedWrite { db in
             var pass = try AttributionPass(db, at: at)
             return try pass.rebuild(from: from ?? .min, to: to ?? .max)
+        }
+    }
+
+    /// A transaction that writes only derived data (attributions), so its
+    /// commit does not wait for the disk: the next durable commit's fsync
+    /// covers its pages too (the WAL is one file), and a crash before that
+    /// loses only a pass that the worker does again. Ingestion commits on the
+    /// same connection, after this one, are as durable as ever.
+    func derivedWrite<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            let result = Result { () throws -> T in
+                var value: T?
+                try db.inTransaction {
+                    value = try work(db)
+                    return .commit
+                }
+                guard let value else { throw DatabaseError(message: "the transaction ended without a result") }
+                return value
+            }
+            try db.execute(sql: "PRAGMA synchronous = \(self.workload.synchronous)")
+            return try result.get()
         }
     }
 

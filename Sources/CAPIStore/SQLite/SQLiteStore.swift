@@ -9,6 +9,7 @@ import GRDB
 /// Checkpoints run in the background (`WALCheckpointer`).
 public final class SQLiteStore: ConversionStore {
     let pool: DatabasePool
+    let workload: Workload
 
     /// How a process uses the store, which decides its memory settings.
     public enum Workload: Sendable {
@@ -50,6 +51,7 @@ public final class SQLiteStore: ConversionStore {
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
+        self.workload = workload
         var config = Configuration()
         config.busyMode = .timeout(10)
         let checkpointer = WALCheckpointer(path: path)
