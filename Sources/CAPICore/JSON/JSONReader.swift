@@ -85,11 +85,11 @@ public struct JSONReader: ~Copyable {
         let i = plainRun(from: start)
         if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
             offset = i + 1
-            return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<i]), decoded: nil)
+            return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<i]), escaped: false)
         }
-        // Escapes (or an error to report): the full string reader.
-        let decoded = try readString()
-        return JSONKey(raw: UnsafeBufferPointer(start: nil, count: 0), decoded: decoded)
+        // Escapes (or an error to report): the full string reader checks them.
+        _ = try readString()
+        return JSONKey(raw: UnsafeBufferPointer(rebasing: bytes[start..<(offset - 1)]), escaped: true)
     }
 
     /// Iterates the elements of an array. `body` must consume the element.
@@ -174,6 +174,22 @@ public struct JSONReader: ~Copyable {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Hands `body` a string value's bytes: in place when it has no escapes
+    /// (nearly always), so a value that is only checked never becomes a String.
+    public mutating func readStringBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) throws(JSONSyntaxError) -> T {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = offset
+        let end = plainRun(from: start)
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            offset = end + 1
+            return body(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        }
+        offset = start - 1
+        var decoded = try readString()
+        return decoded.withUTF8(body)
     }
 
     /// Reads a number token and converts it to Double.
@@ -439,15 +455,17 @@ public struct JSONReader: ~Copyable {
     }
 }
 
-/// An object member's name, as read: its raw bytes when it has no escapes.
+/// An object member's name, as read: where its bytes sit, between the
+/// quotes. A plain value, so reading a key costs no reference counting;
+/// a name with escapes (rare) is decoded only when compared.
 public struct JSONKey {
     let raw: UnsafeBufferPointer<UInt8>
-    let decoded: String?
+    let escaped: Bool
 
     /// True when the key is exactly `name` (ASCII), compared in place.
     @inline(__always)
     public func matches(_ name: StaticString) -> Bool {
-        if let decoded { return decoded == name.description }
+        if escaped { return string == name.description }
         let n = name.utf8CodeUnitCount
         guard raw.count == n else { return false }
         let p = name.utf8Start
@@ -456,7 +474,10 @@ public struct JSONKey {
     }
 
     public var string: String {
-        decoded ?? String(decoding: raw, as: UTF8.self)
+        guard escaped, let base = raw.baseAddress else { return String(decoding: raw, as: UTF8.self) }
+        // The quotes around the raw bytes belong to the same buffer.
+        var reader = JSONReader(UnsafeBufferPointer(start: base - 1, count: raw.count + 2))
+        return (try? reader.readString()) ?? String(decoding: raw, as: UTF8.self)
     }
 }
 

@@ -3,7 +3,7 @@
 public struct IncomingEvent: Sendable, Equatable {
     public var eventID: String?
     public var eventType: String?
-    public var eventTime: String?
+    public var eventTime: IncomingTime?
     public var actionSource: String?
     public var eventSourceURL: String?
     public var customEventName: String?
@@ -16,6 +16,15 @@ public struct IncomingEvent: Sendable, Equatable {
     public var shapeError: ShapeError?
 
     public init(raw: Range<Int> = 0..<0) { self.raw = raw }
+}
+
+/// `event_time` as read: parsed straight from the body's bytes, because the
+/// text itself is never needed.
+public enum IncomingTime: Sendable, Equatable {
+    /// Milliseconds since the Unix epoch.
+    case milliseconds(Int64)
+    /// A string that is not an RFC 3339 timestamp with an offset.
+    case unreadable
 }
 
 /// A JSON value of the wrong type inside an event, e.g. a number for `event_id`.

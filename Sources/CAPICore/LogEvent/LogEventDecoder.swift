@@ -130,7 +130,7 @@ public enum LogEventDecoder {
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
             if key.matches("event_id") { event.eventID = try string(&r, "event_id", &shape) }
             else if key.matches("event_type") { event.eventType = try string(&r, "event_type", &shape) }
-            else if key.matches("event_time") { event.eventTime = try string(&r, "event_time", &shape) }
+            else if key.matches("event_time") { event.eventTime = try time(&r, "event_time", &shape) }
             else if key.matches("action_source") { event.actionSource = try string(&r, "action_source", &shape) }
             else if key.matches("event_source_url") { event.eventSourceURL = try string(&r, "event_source_url", &shape) }
             else if key.matches("custom_event_name") { event.customEventName = try string(&r, "custom_event_name", &shape) }
@@ -215,30 +215,43 @@ public enum LogEventDecoder {
     // MARK: Typed reads that record, rather than throw, a wrong type
     // Paths are autoclosures: they are built only when a value is of the wrong type.
 
+    /// The next value when it is of `kind`, read by `read`; nil for null
+    /// (an absent field). A value of another kind is recorded and skipped.
+    @inline(__always)
+    private static func value<T>(
+        _ r: inout JSONReader, _ kind: JSONReader.Kind, _ expected: StaticString,
+        _ path: () -> String, _ shape: inout ShapeError?,
+        _ read: (inout JSONReader) throws(JSONSyntaxError) -> T
+    ) throws(JSONSyntaxError) -> T? {
+        switch try r.peekKind() {
+        case kind: return try read(&r)
+        case .null: try r.readNull(); return nil
+        default:
+            if shape == nil { shape = ShapeError(path: path(), expected: expected.description) }
+            try r.skipValue()
+            return nil
+        }
+    }
+
     private static func string(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> String? {
-        switch try r.peekKind() {
-        case .string: return try r.readString()
-        case .null: try r.readNull(); return nil
-        default:
-            if shape == nil { shape = ShapeError(path: path(), expected: "a string") }
-            try r.skipValue()
-            return nil
+        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in try r.readString() }
+    }
+
+    /// `event_time`, parsed from the bytes in place.
+    private static func time(
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
+    ) throws(JSONSyntaxError) -> IncomingTime? {
+        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
+            try r.readStringBytes { RFC3339.parse($0).map(IncomingTime.milliseconds) ?? .unreadable }
         }
     }
 
     private static func number(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Double? {
-        switch try r.peekKind() {
-        case .number: return try r.readNumber()
-        case .null: try r.readNull(); return nil
-        default:
-            if shape == nil { shape = ShapeError(path: path(), expected: "a number") }
-            try r.skipValue()
-            return nil
-        }
+        try value(&r, .number, "a number", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in try r.readNumber() }
     }
 
     /// True when the next value is an object (left unread); otherwise skips it.

@@ -61,10 +61,10 @@ public struct EventValidator: Sendable {
                 message: "event_type '\(typeName)' is not declared by this event source; add it with sync_event_sources")
         }
         // event_time
-        guard let timeText = e.eventTime else {
+        guard let time = e.eventTime else {
             throw Violation(path: "event_time", message: "event_time is required")
         }
-        guard let eventTime = RFC3339.parseMilliseconds(timeText) else {
+        guard case .milliseconds(let eventTime) = time else {
             throw Violation(
                 path: "event_time",
                 message: "event_time must be an RFC 3339 timestamp with an offset, e.g. 2026-01-15T14:30:00Z")
