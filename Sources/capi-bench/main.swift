@@ -8,6 +8,11 @@ if arguments.contains("--help") || arguments.contains("-h") {
 }
 do {
     let options = try BenchOptions.parse(arguments)
+    if options.stagesOnly {
+        let timer = StageTimer(events: options.batchEvents, repetitions: max(options.repetitions, 9), seed: options.seed)
+        print(StageTimer.table(timer.run(), events: options.batchEvents))
+        exit(0)
+    }
     let report = try BenchRunner(options: options).run()
     print(report.table())
     if let path = options.jsonPath {

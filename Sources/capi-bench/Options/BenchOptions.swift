@@ -22,6 +22,7 @@ struct BenchOptions: Sendable {
     var doors: [IngestDoor] = [.rest, .mcp]
     var keepData = false
     var quiet = false
+    var stagesOnly = false
 
     static let usage = """
         capi-bench — measures capi's ingestion (build with -c release).
@@ -50,6 +51,9 @@ struct BenchOptions: Sendable {
           --json PATH             also write a JSON summary
           --keep-data             keep the temporary database and server log
           --quiet                 print only the table
+          --stages                time the in-process stages of reading one large batch
+                                  (envelope, decode, rules, identity keys) on one core,
+                                  with no server: where the CPU of measure 1 goes
         """
 
     static func parse(_ arguments: [String]) throws(BenchError) -> BenchOptions {
@@ -73,6 +77,7 @@ struct BenchOptions: Sendable {
         while i < arguments.count {
             let name = arguments[i]
             switch name {
+            case "--stages": o.stagesOnly = true
             case "--events": o.batchEvents = try int(name)
             case "--sustained-events": o.sustainedBatchEvents = try int(name)
             case "--clients": o.clients = try int(name)
