@@ -64,7 +64,9 @@ public final class SQLiteStore: ConversionStore {
             if workload == .bulk {
                 try db.execute(sql: "PRAGMA mmap_size = \(Self.bulkMmapBytes); PRAGMA cache_size = -\(Self.bulkCacheKiB)")
             }
-            if let connection = db.sqliteConnection { checkpointer.install(on: connection) }
+            if let connection = db.sqliteConnection {
+                checkpointer.install(on: connection, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? Self.pageSize)
+            }
         }
         pool = try DatabasePool(path: path, configuration: config)
         // GRDB turns on WAL after `prepareDatabase`, and sets the writer to

@@ -15,35 +15,41 @@ import Synchronization
 /// The WAL starts over from its beginning only when a write begins after
 /// every frame was copied, which under steady load a background copy never
 /// quite achieves (new frames land while it copies). So past `hardLimit`
-/// pages the committing writer checkpoints itself, as SQLite would: by then
+/// bytes the committing writer checkpoints itself, as SQLite would: by then
 /// the background has copied most frames, only the latest are left, and the
 /// next write resets the WAL.
 final class WALCheckpointer: Sendable {
     let path: String
-    /// Pages in the WAL after a commit that start a background checkpoint.
-    let softLimit: Int32
-    /// Pages past which the committing writer checkpoints itself.
-    let hardLimit: Int32
+    /// WAL bytes after a commit that start a background checkpoint.
+    let softLimit: Int
+    /// WAL bytes past which the committing writer checkpoints itself.
+    let hardLimit: Int
+    /// The database's page size: the WAL hook counts pages, the limits are
+    /// bytes (a database created before 16 KiB pages keeps its 4 KiB ones).
+    private let pageSize = Atomic<Int>(4_096)
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
 
-    init(path: String, softLimit: Int32 = 1_000, hardLimit: Int32 = 16_384) {
+    init(path: String, softLimit: Int = 4 << 20, hardLimit: Int = 64 << 20) {
         self.path = path
         self.softLimit = softLimit
         self.hardLimit = hardLimit
     }
 
-    /// Replaces SQLite's automatic checkpoint on `connection`. The hook does
-    /// not retain the checkpointer: the store's configuration, which installs
-    /// it on every connection it opens, holds it as long as they live.
-    func install(on connection: OpaquePointer) {
+    /// Replaces SQLite's automatic checkpoint on `connection`, once its page
+    /// size is set. The hook does not retain the checkpointer: the store's
+    /// configuration, which installs it on every connection it opens, holds
+    /// it as long as they live.
+    func install(on connection: OpaquePointer, pageSize: Int) {
+        self.pageSize.store(pageSize, ordering: .relaxed)
         let context = Unmanaged.passUnretained(self).toOpaque()
         sqlite3_wal_hook(connection, { context, connection, _, pages in
             guard let context else { return SQLITE_OK }
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
-            if pages >= checkpointer.hardLimit {
+            let bytes = Int(pages) * checkpointer.pageSize.load(ordering: .relaxed)
+            if bytes >= checkpointer.hardLimit {
                 sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-            } else if pages >= checkpointer.softLimit {
+            } else if bytes >= checkpointer.softLimit {
                 checkpointer.schedule()
             }
             return SQLITE_OK
