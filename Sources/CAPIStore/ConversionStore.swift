@@ -34,7 +34,9 @@ public protocol ConversionStore: Sendable {
     // Ingestion
     /// Stores a validated batch in one durable transaction, deduplicated,
     /// taking its runs as they become ready. A batch with no valid event
-    /// only adds to the counters, and leaves no idempotency record.
+    /// only adds to the counters, and leaves no idempotency record. A run
+    /// with broken JSON (`ValidatedRuns.take` throws) rolls the whole batch
+    /// back, counters included.
     func ingest(
         _ batch: IngestBatch, idempotency: IdempotencyClaim?,
         respond: @Sendable (IngestCounts) -> [UInt8]

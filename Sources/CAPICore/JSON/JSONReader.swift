@@ -7,7 +7,7 @@ import Foundation
 /// dictionaries. Offsets let callers keep the raw bytes of any value.
 public struct JSONReader: ~Copyable {
     public let bytes: UnsafeBufferPointer<UInt8>
-    public private(set) var offset: Int = 0
+    public internal(set) var offset: Int = 0
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -286,6 +286,9 @@ public struct JSONReader: ~Copyable {
         guard matchLiteral("null") else { throw error("invalid literal") }
     }
 
+    /// The deepest a skipped value may nest, itself included.
+    static let maxNesting = 128
+
     /// Skips one value of any kind, checking its syntax.
     ///
     /// Iterative, with the open containers kept as bits (set: object), because
@@ -297,7 +300,7 @@ public struct JSONReader: ~Copyable {
             level < 64 ? objects.low & (1 << UInt64(level)) != 0 : objects.high & (1 << UInt64(level - 64)) != 0
         }
         func open(_ object: Bool) throws(JSONSyntaxError) {
-            guard depth < 128 else { throw error("nesting too deep") }
+            guard depth < Self.maxNesting else { throw error("nesting too deep") }
             let bit: UInt64 = object ? 1 : 0
             if depth < 64 {
                 objects.low = objects.low & ~(1 << UInt64(depth)) | bit << UInt64(depth)
@@ -371,7 +374,7 @@ public struct JSONReader: ~Copyable {
     /// The first index from `start` on that holds `"`, `\` or a control
     /// character. Eight bytes at a time: most of a batch is string bytes.
     @inline(__always)
-    private func plainRun(from start: Int) -> Int {
+    func plainRun(from start: Int) -> Int {
         var i = start
         if let base = bytes.baseAddress {
             let raw = UnsafeRawPointer(base)
@@ -417,7 +420,7 @@ public struct JSONReader: ~Copyable {
         }
     }
 
-    private mutating func expect(_ byte: UInt8) throws(JSONSyntaxError) {
+    mutating func expect(_ byte: UInt8) throws(JSONSyntaxError) {
         guard offset < bytes.count, bytes[offset] == byte else {
             throw error("expected '\(Character(Unicode.Scalar(byte)))'")
         }
@@ -450,7 +453,7 @@ public struct JSONReader: ~Copyable {
         return v
     }
 
-    private func error(_ message: String) -> JSONSyntaxError {
+    func error(_ message: String) -> JSONSyntaxError {
         JSONSyntaxError(message: message, offset: offset)
     }
 }
@@ -485,6 +488,11 @@ public struct JSONKey {
 public struct JSONSyntaxError: Error, Sendable, Equatable {
     public var message: String
     public var offset: Int
+
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
 }
 
 extension JSONReader {

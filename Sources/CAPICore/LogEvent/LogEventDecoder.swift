@@ -4,9 +4,11 @@
 /// (and kept, through each event's raw byte range). A value of the wrong type
 /// inside an event fails that event alone; broken JSON fails the request.
 ///
-/// Two passes: `decodeEnvelope` checks the whole body's syntax, reads the
-/// envelope and finds where each event sits; `decodeEvent` then reads one
-/// event, so a large batch can be read on several cores at once.
+/// Two passes: `decodeEnvelope` reads the envelope strictly and skims the
+/// `events` array for where each event sits; `decodeEvent` then reads one
+/// event strictly, so a large batch is syntax-checked once, on several cores
+/// at once. Broken JSON inside an event is therefore found by `decodeEvent`,
+/// and still fails the whole request.
 public enum LogEventDecoder {
     public enum Failure: Error, Sendable, Equatable {
         /// The body is not valid JSON.
@@ -36,10 +38,29 @@ public enum LogEventDecoder {
         return try result.get()
     }
 
-    /// The envelope, and where each event sits; the events themselves are
-    /// only checked for syntax (read them with `decodeEvent`).
+    /// The envelope, and where each event sits. The events are only skimmed:
+    /// broken JSON inside one is found when `decodeEvent` reads it.
+    ///
+    /// When this pass fails, the skimmed events are first checked strictly,
+    /// so the failure reported is the one a strict pass over the whole body
+    /// meets first (broken JSON in an event wins over a later envelope error).
     public static func decodeEnvelope(
         _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int
+    ) throws(Failure) -> LogEventBatch {
+        var eventsStart: Int?
+        do {
+            return try readEnvelope(buffer, maxEvents: maxEvents, eventsStart: &eventsStart)
+        } catch {
+            if let eventsStart {
+                do throws(JSONSyntaxError) { try checkEvents(buffer, at: eventsStart) } catch { throw .syntax(error) }
+            }
+            throw error
+        }
+    }
+
+    /// `decodeEnvelope`'s work; `eventsStart` is where the last `events` array skimmed starts.
+    private static func readEnvelope(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int, eventsStart: inout Int?
     ) throws(Failure) -> LogEventBatch {
         var reader = JSONReader(buffer)
         var batch = LogEventBatch()
@@ -64,15 +85,13 @@ public enum LogEventDecoder {
                         try r.skipValue()
                         return
                     }
+                    // A repeated `events` member: the earlier array is dropped
+                    // unread, so it is checked here or never.
+                    if let earlier = eventsStart { try checkEvents(buffer, at: earlier) }
+                    eventsStart = r.offset
                     var ranges: [Range<Int>] = []
                     ranges.reserveCapacity(min(maxEvents, 1024))
-                    var tooMany = false
-                    try r.readArray { (r, index) throws(JSONSyntaxError) in
-                        let start = r.valueStart()
-                        try r.skipValue()
-                        if index >= maxEvents { tooMany = true } else { ranges.append(start..<r.offset) }
-                    }
-                    if tooMany {
+                    if try r.skimArray(keeping: maxEvents, into: &ranges) > maxEvents {
                         envelopeError = AdCPError(
                             .invalidRequest, "events may hold at most \(maxEvents) events; split the batch",
                             field: "events")
@@ -94,12 +113,25 @@ public enum LogEventDecoder {
         return batch
     }
 
-    /// One event of a body whose syntax `decodeEnvelope` already checked.
+    /// One event at a range `decodeEnvelope` found, read strictly. The
+    /// envelope pass only skimmed it, so the event must also end exactly
+    /// where the skim said (`[1x]` skims as one token but is no number).
     public static func decodeEvent(
         _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
     ) throws(JSONSyntaxError) -> IncomingEvent {
         var reader = JSONReader(buffer, at: range.lowerBound)
-        return try decodeEvent(&reader)
+        let event = try decodeEvent(&reader)
+        guard reader.offset == range.upperBound else {
+            throw JSONSyntaxError(message: "expected ',' or ']'", offset: reader.offset)
+        }
+        return event
+    }
+
+    /// Checks strictly the syntax of the events array at `start`, as the
+    /// envelope pass did before it skimmed; for failures only.
+    private static func checkEvents(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONSyntaxError) {
+        var reader = JSONReader(buffer, at: start)
+        try reader.readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue() }
     }
 
     private static func envelopeString(

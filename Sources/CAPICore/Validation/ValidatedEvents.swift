@@ -12,12 +12,17 @@ public struct ValidatedEvents: Sendable {
     /// when it has none.
     public var identityKeys: [Range<Int>] = []
     public var report = ValidationReport()
+    /// Broken JSON inside one of the events: the whole batch is refused as
+    /// invalid JSON (the envelope pass only skimmed the events), so the run
+    /// stops there and must not be stored.
+    public var syntaxError: JSONSyntaxError?
 
     public init() {}
 
     /// Decodes and checks the events at `ranges` of `body`, which
-    /// `LogEventDecoder.decodeEnvelope` read; `firstIndex` is the position
-    /// of the first of them in the batch.
+    /// `LogEventDecoder.decodeEnvelope` found; `firstIndex` is the position
+    /// of the first of them in the batch. Stops at the first event that is
+    /// not valid JSON, setting `syntaxError`.
     public init(
         _ body: UnsafeBufferPointer<UInt8>, ranges: ArraySlice<Range<Int>>, firstIndex: Int, validator: EventValidator
     ) {
@@ -29,11 +34,8 @@ public struct ValidatedEvents: Sendable {
             do {
                 add(try LogEventDecoder.decodeEvent(body, at: range), index: index, validator: validator)
             } catch {
-                // Not reached after decodeEnvelope checked the syntax; refused alone all the same.
-                let failure = EventFailure(
-                    index: index, eventID: "",
-                    error: AdCPError(.invalidRequest, "events[\(index)] is not valid JSON: \(error.message)", field: "events[\(index)]"))
-                report.add(failure, raw: range, eventType: nil)
+                syntaxError = error
+                return
             }
         }
     }
@@ -59,5 +61,6 @@ public struct ValidatedEvents: Sendable {
         identityKeyBytes += next.identityKeyBytes
         identityKeys += next.identityKeys.map { ($0.lowerBound + shift)..<($0.upperBound + shift) }
         report.append(next.report)
+        if syntaxError == nil { syntaxError = next.syntaxError }
     }
 }

@@ -16,9 +16,7 @@ extension ConversionService {
         } catch {
             switch error {
             case .syntax(let syntax):
-                var e = AdCPError(.invalidRequest, Self.invalidJSON)
-                e.suggestion = "The body is not valid JSON: \(syntax.message) at byte \(syntax.offset)"
-                return Self.failure(400, e)
+                return Self.syntaxFailure(syntax)
             case .invalid(let e):
                 return Self.failure(400, e)
             }
@@ -67,7 +65,10 @@ extension ConversionService {
             let claim = batch.idempotencyKey.map { key in
                 IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
             }
-            if runs.count == 1 { await validation }
+            if runs.count == 1 {
+                await validation
+                if let syntax = runs.syntaxError { return Self.syntaxFailure(syntax) }
+            }
             let outcome = try await ingestActivity.during {
                 try await store.ingest(ingest, idempotency: claim) { counts in
                     Self.encode(Self.successBody(runs.report, counts: counts, testEventCode: testCode, maxReported: maxReported))
@@ -81,9 +82,19 @@ extension ConversionService {
                 // A batch with nothing valid is refused whole (a test batch still logs why).
                 return counts.inserted + counts.duplicates == 0 ? allFailed(runs.report.failures) : ServiceReply(status: 200, body: response)
             }
+        } catch StoreError.invalidJSON(let syntax) {
+            // Found in a later run, after the writer had begun: it rolled back.
+            return Self.syntaxFailure(syntax)
         } catch {
             return Self.unavailable(error)
         }
+    }
+
+    /// The 400 for a body that is not valid JSON, wherever in it the fault is.
+    static func syntaxFailure(_ syntax: JSONSyntaxError) -> ServiceReply {
+        var e = AdCPError(.invalidRequest, invalidJSON)
+        e.suggestion = "The body is not valid JSON: \(syntax.message) at byte \(syntax.offset)"
+        return failure(400, e)
     }
 
     /// Events per run: a large batch is cut into runs validated on every core

@@ -48,7 +48,7 @@ extension SQLiteStore {
             SQLiteBind.text(stmt, 2, batch.eventSourceID)
             sqlite3_bind_int64(stmt, 6, batch.receivedAt)
             for run in 0..<batch.runs.count {
-                let validated = batch.runs.take(run)
+                let validated = try batch.runs.take(run)
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
                     try validated.identityKeyBytes.withUnsafeBufferPointer { keyBytes in
@@ -142,7 +142,7 @@ extension SQLiteStore {
         let code = batch.testEventCode ?? ""
         var logged = 0
         for run in 0..<batch.runs.count {
-            let validated = batch.runs.take(run)
+            let validated = try batch.runs.take(run)
             for e in validated.accepted {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,
