@@ -103,13 +103,7 @@ extension ConversionService {
 
     static func runCount(_ events: Int) -> Int { max(1, (events + eventsPerRun - 1) / eventsPerRun) }
 
-    /// Cores that validate a large batch's runs: all but the one the
-    /// database writer needs while it stores them. With every core
-    /// validating, the writer (the batch's critical path) waited for a
-    /// core as often as for a run.
-    static let validationLanes = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
-
-    /// Validates each run and hands it to `runs`, in order; every run is delivered.
+    /// Validates each run and hands it to `runs`; every run is delivered.
     static func validate(_ body: [UInt8], ranges: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns) async {
         func run(_ index: Int) {
             let slice = (index * eventsPerRun)..<min((index + 1) * eventsPerRun, ranges.count)
@@ -118,16 +112,9 @@ extension ConversionService {
             }
             runs.deliver(validated, at: index)
         }
-        let lanes = min(runs.count, validationLanes)
-        guard lanes > 1 else {
-            for index in 0..<runs.count { run(index) }
-            return
-        }
-        // Lane k takes runs k, k + lanes, …: the writer's next run is always among the first done.
+        guard runs.count > 1 else { return run(0) }
         await withTaskGroup(of: Void.self) { group in
-            for lane in 0..<lanes {
-                group.addTask { for index in stride(from: lane, to: runs.count, by: lanes) { run(index) } }
-            }
+            for index in 0..<runs.count { group.addTask { run(index) } }
         }
     }
 
