@@ -162,7 +162,12 @@ public enum LogEventDecoder {
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
             if key.matches("event_id") { event.eventID = try string(&r, "event_id", &shape) }
             else if key.matches("event_type") { event.eventType = try string(&r, "event_type", &shape) }
-            else if key.matches("event_time") { event.eventTime = try time(&r, "event_time", &shape) }
+            else if key.matches("event_time") {
+                // Parsed from the bytes in place: the text itself is never needed.
+                event.eventTime = try value(&r, .string, "a string", { "event_time" }, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
+                    try r.readStringBytes { RFC3339.parse($0).map(IncomingTime.milliseconds) ?? .unreadable }
+                }
+            }
             else if key.matches("action_source") { event.actionSource = try string(&r, "action_source", &shape) }
             else if key.matches("event_source_url") { event.eventSourceURL = try string(&r, "event_source_url", &shape) }
             else if key.matches("custom_event_name") { event.customEventName = try string(&r, "custom_event_name", &shape) }
@@ -271,15 +276,6 @@ public enum LogEventDecoder {
         try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in try r.readString() }
     }
 
-    /// `event_time`, parsed from the bytes in place.
-    private static func time(
-        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
-    ) throws(JSONSyntaxError) -> IncomingTime? {
-        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
-            try r.readStringBytes { RFC3339.parse($0).map(IncomingTime.milliseconds) ?? .unreadable }
-        }
-    }
-
     private static func number(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Double? {
@@ -290,14 +286,7 @@ public enum LogEventDecoder {
     private static func object(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Bool {
-        switch try r.peekKind() {
-        case .object: return true
-        case .null: try r.readNull(); return false
-        default:
-            if shape == nil { shape = ShapeError(path: path(), expected: "an object") }
-            try r.skipValue()
-            return false
-        }
+        try value(&r, .object, "an object", path, &shape) { (_: inout JSONReader) throws(JSONSyntaxError) in true } ?? false
     }
 
     /// True when the next array item is an object (left unread); otherwise
@@ -315,13 +304,6 @@ public enum LogEventDecoder {
     private static func array(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
     ) throws(JSONSyntaxError) -> Bool {
-        switch try r.peekKind() {
-        case .array: return true
-        case .null: try r.readNull(); return false
-        default:
-            if shape == nil { shape = ShapeError(path: path(), expected: "an array") }
-            try r.skipValue()
-            return false
-        }
+        try value(&r, .array, "an array", path, &shape) { (_: inout JSONReader) throws(JSONSyntaxError) in true } ?? false
     }
 }
