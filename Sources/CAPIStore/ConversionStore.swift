@@ -75,11 +75,14 @@ public struct AttributionProgress: Sendable, Equatable {
     public var conversions: Int
     /// Earlier conversions re-examined because of new exposures.
     public var reexamined: Int
+    /// How long the pass held the writer (not counting the wait for it).
+    public var held: Duration
     public var isIdle: Bool { conversions == 0 && reexamined == 0 }
 
-    public init(conversions: Int, reexamined: Int) {
+    public init(conversions: Int, reexamined: Int, held: Duration = .zero) {
         self.conversions = conversions
         self.reexamined = reexamined
+        self.held = held
     }
 }
 

@@ -8,10 +8,11 @@ extension SQLiteStore {
 
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
         try await derivedWrite { db in
+            let started = ContinuousClock.now
             var pass = try AttributionPass(db, at: at)
             let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk)
             let conversions = try pass.attributeNewConversions(limit: maxConversions)
-            return AttributionProgress(conversions: conversions, reexamined: reexamined)
+            return AttributionProgress(conversions: conversions, reexamined: reexamined, held: ContinuousClock.now - started)
         }
     }
 
