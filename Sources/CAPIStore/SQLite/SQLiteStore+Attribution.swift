@@ -3,14 +3,16 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteStore {
-    /// Exposures examined per pass when looking for conversions they could claim.
-    static let exposureChunk = 20_000
+    /// Exposures examined per pass when looking for conversions they could
+    /// claim: 40 per conversion the pass may take, at most 20,000, so a pass
+    /// kept short (the worker's, while clients send) stays short.
+    static func exposureChunk(maxConversions: Int) -> Int { min(20_000, max(1, maxConversions) * 40) }
 
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
         try await derivedWrite { db in
             let started = ContinuousClock.now
             var pass = try AttributionPass(db, at: at)
-            let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk)
+            let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
             let conversions = try pass.attributeNewConversions(limit: maxConversions)
             return AttributionProgress(conversions: conversions, reexamined: reexamined, held: ContinuousClock.now - started)
         }
