@@ -21,12 +21,6 @@ public final class ValidatedRuns: Sendable {
         ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
     }
 
-    /// A batch validated in one go.
-    public convenience init(_ events: ValidatedEvents) {
-        self.init(count: 1)
-        deliver(events, at: 0)
-    }
-
     public func deliver(_ run: ValidatedEvents, at index: Int) {
         if let syntax = run.syntaxError { firstSyntaxError.withLock { $0 = $0 ?? syntax } }
         slots.withLock { $0[index] = run }

@@ -1,8 +1,8 @@
 /// What validating a run of a batch's events produced: the events to store
 /// and the `ValidationReport` the response and health need.
 ///
-/// Runs of one batch can be validated apart (on several cores) and joined
-/// in order with `append`; the result is the same as one pass.
+/// Runs of one batch are validated apart (on several cores); the writer
+/// takes them in order (`ValidatedRuns`).
 public struct ValidatedEvents: Sendable {
     public var accepted: [ConversionEvent] = []
     /// The accepted events' identity-key lists as stored
@@ -52,15 +52,5 @@ public struct ValidatedEvents: Sendable {
         case .failure(let f):
             report.add(f, raw: event.raw, eventType: event.eventType)
         }
-    }
-
-    /// Joins the next run of the same batch.
-    public mutating func append(_ next: ValidatedEvents) {
-        accepted += next.accepted
-        let shift = identityKeyBytes.count
-        identityKeyBytes += next.identityKeyBytes
-        identityKeys += next.identityKeys.map { ($0.lowerBound + shift)..<($0.upperBound + shift) }
-        report.append(next.report)
-        if syntaxError == nil { syntaxError = next.syntaxError }
     }
 }

@@ -42,7 +42,7 @@ extension SQLiteStore {
                 guard let value else { throw DatabaseError(message: "the transaction ended without a result") }
                 return value
             }
-            try db.execute(sql: "PRAGMA synchronous = \(self.workload.synchronous)")
+            try self.setCommitMode(db)
             return try result.get()
         }
     }

@@ -73,9 +73,15 @@ public final class SQLiteStore: ConversionStore {
         // `synchronous = NORMAL` as it does, which skips the fsync of each
         // commit: the writer is set here, once that set-up is done.
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = \(workload.synchronous)")
+            try setCommitMode(db)
             if workload == .server { try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
         }
+    }
+
+    /// The writer's own commit mode (`Workload.synchronous`), set after
+    /// GRDB's set-up and again after each attribution pass.
+    func setCommitMode(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA synchronous = \(workload.synchronous)")
     }
 
     public func migrate() async throws {
