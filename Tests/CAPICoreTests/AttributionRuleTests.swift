@@ -3,18 +3,41 @@ import Testing
 
 @Suite struct AttributionRuleTests {
     @Test(arguments: 0..<64)
-    func theStoredKeyListMatchesTheSortedKeys(_ mask: Int) {
+    func theKeysReadFromAStoredEventAreTheSortedKeys(_ mask: Int) {
         var ids = Identifiers()
-        if mask & 1 != 0 { ids.clickID = "clk"; ids.clickIDType = mask & 32 != 0 ? "sc3clid" : "gclid" }
-        if mask & 2 != 0 { ids.uids = [UID(type: .uid2, value: "b"), UID(type: .id5, value: "z"), UID(type: .id5, value: "a")] }
-        if mask & 4 != 0 { ids.hashedEmail = String(repeating: "a", count: 64) }
-        if mask & 8 != 0 { ids.hashedPhone = String(repeating: "b", count: 64) }
-        if mask & 16 != 0 { ids.clientIP = "203.0.113.1"; ids.clientUserAgent = "UA" }
-        let keys = IdentityKey.keys(for: ids)
-        let expected = keys.isEmpty ? nil : keys.map(\.storageKey).joined(separator: IdentityKey.listSeparator)
-        #expect(IdentityKey.storedList(for: ids) == expected)
-        #expect(IdentityKey.list(expected) == keys)
-        #expect(IdentityKey.storageKeys(inList: expected) == keys.map(\.storageKey))
+        var match: [String] = []
+        if mask & 1 != 0 {
+            ids.clickID = "clk"; ids.clickIDType = mask & 32 != 0 ? "sc3clid" : "gclid"
+            match.append(#""click_id":"clk","click_id_type":"\#(ids.clickIDType ?? "")""#)
+        }
+        if mask & 2 != 0 {
+            ids.uids = [UID(type: .uid2, value: "b"), UID(type: .id5, value: "z"), UID(type: .id5, value: "a")]
+            match.append(#""uids":[{"type":"uid2","value":"b"},{"type":"id5","value":"z"},{"type":"id5","value":"a"}]"#)
+        }
+        if mask & 4 != 0 {
+            ids.hashedEmail = String(repeating: "a", count: 64)
+            match.append(#""hashed_email":"\#(String(repeating: "a", count: 64))""#)
+        }
+        if mask & 8 != 0 {
+            ids.hashedPhone = String(repeating: "b", count: 64)
+            match.append(#""hashed_phone":"\#(String(repeating: "b", count: 64))""#)
+        }
+        if mask & 16 != 0 {
+            ids.clientIP = "203.0.113.1"; ids.clientUserAgent = "UA \\ \u{e9}"
+            match.append(#""client_ip":"203.0.113.1","client_user_agent":"UA \\ \u00e9""#)
+        }
+        let event = #"{"event_id":"e","event_type":"purchase","user_match":{"# + match.joined(separator: ",") + "}}"
+        let keys = IdentityKey.keys(for: ids).map(\.storageKey)
+        let read = Array(event.utf8).withUnsafeBufferPointer { IdentityKey.storageKeys(ofStoredEvent: $0) }
+        #expect(read == (ids.isMatchable ? keys : []))
+        // A list stored by earlier versions reads back as the same keys.
+        #expect(IdentityKey.storageKeys(inList: keys.joined(separator: IdentityKey.listSeparator)) == keys)
+    }
+
+    @Test func aPayloadThatIsNotAnEventHasNoKeys() {
+        for text in ["", "{", "[]", #"{"user_match":"x"}"#, #"{"user_match":{"hashed_email":"NOT-HEX"}}"#] {
+            #expect(Array(text.utf8).withUnsafeBufferPointer { IdentityKey.storageKeys(ofStoredEvent: $0) }.isEmpty)
+        }
     }
 
     @Test func storageKeysSkipWhatTheListSkips() {

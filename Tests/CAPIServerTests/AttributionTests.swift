@@ -2,6 +2,7 @@ import CAPICore
 import CAPIServer
 import CAPIStore
 import Foundation
+import GRDB
 import Testing
 
 /// Attribution against a generated world whose right answers are known.
@@ -151,6 +152,41 @@ import Testing
             #expect(foreign.status == 404)
             let platform = try await w.server.request("GET", "/agentic/v1/attributions?event_source_id=web&event_type=purchase&event_id=o-explain", key: w.platform)
             #expect(platform.status == 403)
+        }
+    }
+
+    /// The request path stores no key list: the worker reads the keys from
+    /// the payload. Rows that earlier versions stored with a list keep it.
+    @Test func keysComeFromThePayloadOrAStoredList() async throws {
+        try await Self.world { w in
+            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let (sent, listed) = (AttributionScenario.sha("sent@example"), AttributionScenario.sha("listed@example"))
+            let rows: [JSONValue] = [("imp-sent", sent), ("imp-listed", listed)].map { id, email in
+                .object([
+                    "exposure_id": .string(id), "type": .string("impression"), "media_buy_id": .string("mb_a"),
+                    "package_id": .string("pkg_1"), "creative_id": .string("cr_1"),
+                    "time": .string(RFC3339.format(milliseconds: now - 600_000)), "hashed_email": .string(email),
+                ])
+            }
+            _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array(rows))
+            let events = ["from-payload", "from-list"].map {
+                w.server.purchase($0, ago: 60, extra: ["user_match": .object(["hashed_email": .string(sent)])])
+            }
+            #expect(try await w.server.logEvents(key: w.acme, source: "web", events).status == 200)
+            let probe = DatabaseProbe(path: w.server.databasePath)
+            #expect(try probe.count("SELECT COUNT(*) FROM events WHERE identity_keys IS NULL") == 2)
+            // As a version that stored lists would have written it.
+            let queue = try DatabaseQueue(path: w.server.databasePath)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE events SET identity_keys = ? WHERE event_id = 'from-list'",
+                               arguments: ["hashed_email\u{1F}" + listed])
+            }
+            try await Self.attributeUntilIdle(w.server.store)
+            for (id, exposure) in [("from-payload", "imp-sent"), ("from-list", "imp-listed")] {
+                let reply = try await w.server.request("GET", "/agentic/v1/attributions?event_source_id=web&event_type=purchase&event_id=\(id)", key: w.acme)
+                #expect(reply.json["attribution"]?["exposure_id"]?.stringValue == exposure, "\(id)")
+                #expect(reply.json["attribution"]?["matched_by"]?.stringValue == "hashed_email")
+            }
         }
     }
 

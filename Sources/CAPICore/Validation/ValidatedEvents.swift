@@ -5,12 +5,6 @@
 /// takes them in order (`ValidatedRuns`).
 public struct ValidatedEvents: Sendable {
     public var accepted: [ConversionEvent] = []
-    /// The accepted events' identity-key lists as stored
-    /// (`IdentityKey.appendStoredList`), one after another.
-    public var identityKeyBytes: [UInt8] = []
-    /// Where each accepted event's list sits in `identityKeyBytes`; empty
-    /// when it has none.
-    public var identityKeys: [Range<Int>] = []
     public var report = ValidationReport()
     /// Broken JSON inside one of the events: the whole batch is refused as
     /// invalid JSON (the envelope pass only skimmed the events), so the run
@@ -27,8 +21,6 @@ public struct ValidatedEvents: Sendable {
         _ body: UnsafeBufferPointer<UInt8>, ranges: ArraySlice<Range<Int>>, firstIndex: Int, validator: EventValidator
     ) {
         accepted.reserveCapacity(ranges.count)
-        identityKeys.reserveCapacity(ranges.count)
-        identityKeyBytes.reserveCapacity(ranges.count * 256)
         for (offset, range) in ranges.enumerated() {
             let index = firstIndex + offset
             do {
@@ -45,9 +37,6 @@ public struct ValidatedEvents: Sendable {
         switch validator.validate(event, index: index) {
         case .success(let e):
             report.add(e)
-            let start = identityKeyBytes.count
-            IdentityKey.appendStoredList(for: e.identifiers, to: &identityKeyBytes)
-            identityKeys.append(start..<identityKeyBytes.count)
             accepted.append(e)
         case .failure(let f):
             report.add(f, raw: event.raw, eventType: event.eventType)

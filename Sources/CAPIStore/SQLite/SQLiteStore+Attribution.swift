@@ -255,7 +255,7 @@ struct AttributionPass {
     func readConversions(_ condition: String, bind: (OpaquePointer?) -> Void) throws -> [Conversion] {
         let statement = try db.cachedStatement(sql: """
             SELECT seq, account_id, event_source_id, event_type, event_id, event_time, received_at, action_source,
-                value, currency, identity_keys FROM events
+                value, currency, identity_keys, payload FROM events
             """ + " " + condition)
         let stmt = statement.sqliteStatement
         sqlite3_reset(stmt)
@@ -268,9 +268,20 @@ struct AttributionPass {
                 type: SQLiteRow.text(stmt, 3) ?? "", id: SQLiteRow.text(stmt, 4) ?? "", time: SQLiteRow.int64(stmt, 5),
                 receivedAt: SQLiteRow.int64(stmt, 6), actionSource: SQLiteRow.text(stmt, 7),
                 value: SQLiteRow.optionalDouble(stmt, 8), currency: SQLiteRow.text(stmt, 9),
-                keys: IdentityKey.storageKeys(inList: SQLiteRow.text(stmt, 10))))
+                keys: Self.storageKeys(stmt, list: 10, payload: 11)))
         }
         return out
+    }
+
+    /// A conversion's keys: from the list stored with it (rows written before
+    /// the worker derived them), or else from its payload.
+    static func storageKeys(_ stmt: OpaquePointer?, list: Int32, payload: Int32) -> [String] {
+        if sqlite3_column_type(stmt, list) != SQLITE_NULL {
+            return IdentityKey.storageKeys(inList: SQLiteRow.text(stmt, list))
+        }
+        guard let bytes = sqlite3_column_blob(stmt, payload) else { return [] }
+        return IdentityKey.storageKeys(ofStoredEvent: UnsafeBufferPointer(
+            start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, payload))))
     }
 
     /// An exposure that shares a key with the conversion being decided.

@@ -30,8 +30,8 @@ extension SQLiteStore {
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at,
-                action_source, value, currency, order_id, click_id, click_id_type, identity_keys, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                action_source, value, currency, order_id, click_id, click_id_type, payload)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
         let stmt = statement.sqliteStatement
@@ -51,24 +51,21 @@ extension SQLiteStore {
                 let validated = try batch.runs.take(run)
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
-                    try validated.identityKeyBytes.withUnsafeBufferPointer { keyBytes in
-                        for i in events.indices {
-                            sqlite3_reset(stmt)
-                            SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
-                            SQLiteBind.text(stmt, 4, events[i].eventID)
-                            sqlite3_bind_int64(stmt, 5, events[i].eventTime)
-                            SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
-                            SQLiteBind.double(stmt, 8, events[i].value)
-                            SQLiteBind.text(stmt, 9, events[i].currency)
-                            SQLiteBind.text(stmt, 10, events[i].orderID)
-                            SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
-                            SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
-                            SQLiteBind.text(stmt, 13, bytes: keyBytes, validated.identityKeys[i])
-                            let raw = events[i].raw
-                            sqlite3_bind_blob(stmt, 14, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
-                            try SQLiteRow.execute(stmt, db)
-                            inserted += Int(sqlite3_changes(connection))
-                        }
+                    for i in events.indices {
+                        sqlite3_reset(stmt)
+                        SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
+                        SQLiteBind.text(stmt, 4, events[i].eventID)
+                        sqlite3_bind_int64(stmt, 5, events[i].eventTime)
+                        SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
+                        SQLiteBind.double(stmt, 8, events[i].value)
+                        SQLiteBind.text(stmt, 9, events[i].currency)
+                        SQLiteBind.text(stmt, 10, events[i].orderID)
+                        SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
+                        SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
+                        let raw = events[i].raw
+                        sqlite3_bind_blob(stmt, 13, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
+                        try SQLiteRow.execute(stmt, db)
+                        inserted += Int(sqlite3_changes(connection))
                     }
                 }
             }

@@ -52,7 +52,7 @@ struct BenchOptions: Sendable {
           --keep-data             keep the temporary database and server log
           --quiet                 print only the table
           --stages                time the in-process stages of reading one large batch
-                                  (envelope, decode, rules, identity keys) on one core,
+                                  (envelope, decode, rules; the worker's key reading) on one core,
                                   with no server: where the CPU of measure 1 goes
         """
 
