@@ -35,8 +35,10 @@ struct BenchRunner {
         var generator = EventGenerator(
             seed: options.seed, runTag: runTag, eventSourceID: Self.eventSourceID,
             duplicateShare: options.duplicateShare, now: Int64(Date().timeIntervalSince1970 * 1000))
-        let large = generator.template(count: options.batchEvents)
-        let small = generator.template(count: options.sustainedBatchEvents)
+        var large = generator.template(count: options.batchEvents)
+        var small = generator.template(count: options.sustainedBatchEvents)
+        large.scatteredIDs = options.scatteredIDs
+        small.scatteredIDs = options.scatteredIDs
         let bytesPerEvent = Double(large.bytes.count) / Double(large.eventCount)
         log(String(format: "large batch: %d events, %.2f MB (%.0f bytes/event); sustained batch: %d events",
                    large.eventCount, Double(large.bytes.count) / 1e6, bytesPerEvent, small.eventCount))
@@ -121,7 +123,7 @@ struct BenchRunner {
                 batchEvents: options.batchEvents, sustainedBatchEvents: options.sustainedBatchEvents,
                 clients: options.clients, durationSeconds: options.duration, repetitions: options.repetitions,
                 sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
-                seed: options.seed, bytesPerEvent: (bytesPerEvent * 10).rounded() / 10,
+                scatteredIDs: options.scatteredIDs, seed: options.seed, bytesPerEvent: (bytesPerEvent * 10).rounded() / 10,
                 target: options.url ?? "spawned capi serve (SQLite, synchronous=FULL)"),
             rows: rows)
     }

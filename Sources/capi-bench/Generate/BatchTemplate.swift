@@ -16,6 +16,9 @@ struct BatchTemplate: Sendable {
     let duplicateSlots: [Bool]
     /// For each duplicate slot, the fresh slot of the previous batch it repeats.
     private(set) var sources: [Int]
+    /// Spread the ids over the whole key space, as random ids (UUIDs) are,
+    /// instead of increasing: each batch then lands all over the dedup index.
+    var scatteredIDs = false
 
     var eventCount: Int { idSlots.count }
 
@@ -28,11 +31,12 @@ struct BatchTemplate: Sendable {
         sources = Self.sources(duplicates: duplicateSlots, types: eventTypes)
     }
 
-    private init(bytes: [UInt8], idSlots: [Int], duplicateSlots: [Bool], sources: [Int]) {
+    private init(bytes: [UInt8], idSlots: [Int], duplicateSlots: [Bool], sources: [Int], scatteredIDs: Bool) {
         self.bytes = bytes
         self.idSlots = idSlots
         self.duplicateSlots = duplicateSlots
         self.sources = sources
+        self.scatteredIDs = scatteredIDs
     }
 
     /// Duplicate slots take the fresh slots of their type in turn (a duplicate
@@ -54,14 +58,15 @@ struct BatchTemplate: Sendable {
     func wrapped(prefix: [UInt8], suffix: [UInt8]) -> BatchTemplate {
         BatchTemplate(
             bytes: prefix + bytes + suffix, idSlots: idSlots.map { $0 + prefix.count },
-            duplicateSlots: duplicateSlots, sources: sources)
+            duplicateSlots: duplicateSlots, sources: sources, scatteredIDs: scatteredIDs)
     }
 
     /// Writes the ids of batch number `sequence` for client `client` into `body`.
     ///
     /// Event `i` of batch `k` gets number `client·10¹² + k·n + i`; a duplicate
     /// slot of batch `k ≥ 1` reuses the number of a fresh slot of batch `k − 1`,
-    /// so the server sees a known share of repeats within the same run.
+    /// so the server sees a known share of repeats within the same run. With
+    /// `scatteredIDs` that number is then permuted (`scatter`).
     func stamp(_ body: inout [UInt8], client: Int, sequence: Int) {
         let n = idSlots.count
         body.withUnsafeMutableBufferPointer { out in
@@ -70,9 +75,20 @@ struct BatchTemplate: Sendable {
                 let batch = repeatsPrevious ? sequence - 1 : sequence
                 let slot = repeatsPrevious ? sources[i] : i
                 let number = UInt64(client) &* 1_000_000_000_000 &+ UInt64(batch) &* UInt64(n) &+ UInt64(slot)
-                Self.writeDigits(number, into: out, at: idSlots[i])
+                Self.writeDigits(scatteredIDs ? Self.scatter(number) : number, into: out, at: idSlots[i])
             }
         }
+    }
+
+    /// The id space: `idDigits` decimal digits.
+    static let idSpace: UInt64 = 10_000_000_000_000_000
+
+    /// A bijection of the id space (an affine map with a multiplier prime to
+    /// 10): distinct numbers stay distinct, consecutive ones land far apart.
+    static func scatter(_ number: UInt64) -> UInt64 {
+        let product = number.multipliedFullWidth(by: 6_029_254_386_353_131)
+        let (sum, carry) = product.low.addingReportingOverflow(1_234_567_890_123)
+        return idSpace.dividingFullWidth((product.high + (carry ? 1 : 0), sum)).remainder
     }
 
     @inline(__always)

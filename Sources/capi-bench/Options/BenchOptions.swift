@@ -10,6 +10,7 @@ struct BenchOptions: Sendable {
     var sustainedRepetitions = 3
     var warmups = 2
     var duplicateShare = 0.0
+    var scatteredIDs = false
     var seed: UInt64 = 6
     var conversions = 100_000
     var exposures = 1_000_000
@@ -39,6 +40,8 @@ struct BenchOptions: Sendable {
           --sustained-repetitions N  sustained runs (default 3)
           --warmups N             untimed large batches first (default 2)
           --duplicates F          share of each batch's events that repeat the previous batch, 0…1 (default 0)
+          --scattered-ids         event ids spread over the key space like random ids (UUIDs),
+                                  instead of increasing (default: increasing, as order numbers)
           --seed N                generator seed (default 6)
           --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
           --attribution-repetitions N   timed `capi attribute` runs on copies of one loaded
@@ -78,6 +81,7 @@ struct BenchOptions: Sendable {
             let name = arguments[i]
             switch name {
             case "--stages": o.stagesOnly = true
+            case "--scattered-ids": o.scatteredIDs = true
             case "--events": o.batchEvents = try int(name)
             case "--sustained-events": o.sustainedBatchEvents = try int(name)
             case "--clients": o.clients = try int(name)

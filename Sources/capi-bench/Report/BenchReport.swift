@@ -16,6 +16,7 @@ struct BenchReport: Codable, Sendable {
         var repetitions: Int
         var sustainedRepetitions: Int
         var duplicateShare: Double
+        var scatteredIDs: Bool
         var seed: UInt64
         var bytesPerEvent: Double
         var target: String
