@@ -28,6 +28,7 @@ import Testing
         }
         let event = #"{"event_id":"e","event_type":"purchase","user_match":{"# + match.joined(separator: ",") + "}}"
         let keys = IdentityKey.keys(for: ids).map(\.storageKey)
+        #expect(IdentityKey.storageKeys(for: ids) == keys)
         let read = Array(event.utf8).withUnsafeBufferPointer { IdentityKey.storageKeys(ofStoredEvent: $0) }
         #expect(read == (ids.isMatchable ? keys : []))
         // A list stored by earlier versions reads back as the same keys.

@@ -235,12 +235,14 @@ public struct EventValidator: Sendable {
 }
 
 extension EventValidator {
+    /// `user_match`'s rules need no source contract and no clock.
+    static let identifierRules = EventValidator(contract: EventSourceContract(), now: 0)
+
     /// The identifier rules of `user_match`, for other records that carry
     /// identifiers (exposures). Fields are named relative to the record.
     public static func identifiers(_ match: IncomingUserMatch, field prefix: String) -> Result<Identifiers, AdCPError> {
-        let validator = EventValidator(contract: EventSourceContract(), now: 0)
         do throws(Violation) {
-            return .success(try validator.checkUserMatch(match))
+            return .success(try identifierRules.checkUserMatch(match))
         } catch {
             let path = error.path.hasPrefix("user_match.") ? String(error.path.dropFirst(11)) : error.path
             return .failure(AdCPError(error.code, error.message.replacingOccurrences(of: "user_match needs", with: "identifiers need"),
