@@ -27,8 +27,15 @@ import Testing
             match.append(#""client_ip":"203.0.113.1","client_user_agent":"UA \\ \u00e9""#)
         }
         let event = #"{"event_id":"e","event_type":"purchase","user_match":{"# + match.joined(separator: ",") + "}}"
-        let keys = IdentityKey.keys(for: ids).map(\.storageKey)
+        // The order, spelled out independently: every key, sorted by `<`.
+        var all: [IdentityKey] = ids.uids.map { IdentityKey(kind: "uid:" + $0.type.rawValue, value: $0.value) }
+        if ids.clickIDType == "sc3clid", let click = ids.clickID { all.append(IdentityKey(kind: "sc3clid", value: click)) }
+        if let e = ids.hashedEmail { all.append(IdentityKey(kind: "hashed_email", value: e)) }
+        if let p = ids.hashedPhone { all.append(IdentityKey(kind: "hashed_phone", value: p)) }
+        if let ip = ids.clientIP, let ua = ids.clientUserAgent { all.append(IdentityKey(kind: "ip_ua", value: ip + "|" + ua)) }
+        let keys = all.sorted().map(\.storageKey)
         #expect(IdentityKey.storageKeys(for: ids) == keys)
+        #expect(IdentityKey.keys(for: ids) == all.sorted())
         let read = Array(event.utf8).withUnsafeBufferPointer { IdentityKey.storageKeys(ofStoredEvent: $0) }
         #expect(read == (ids.isMatchable ? keys : []))
         // A list stored by earlier versions reads back as the same keys.

@@ -13,8 +13,9 @@ extension IdentityKey {
         return storageKeys(for: ids)
     }
 
-    /// `keys(for:).map(\.storageKey)`, built directly: no `IdentityKey`s and
-    /// no general sort, because the worker does this for every conversion.
+    /// The storage keys an identity carries, strongest first (`IdentityKey`'s
+    /// order), built directly: no `IdentityKey`s and no general sort, because
+    /// the worker does this for every conversion.
     public static func storageKeys(for ids: Identifiers) -> [String] {
         var out: [String] = []
         out.reserveCapacity(ids.uids.count + 4)

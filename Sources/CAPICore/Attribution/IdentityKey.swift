@@ -57,13 +57,8 @@ public struct IdentityKey: Sendable, Hashable, Comparable {
 
     /// The keys an identity carries, strongest first. A click id counts only
     /// when it is capi's own `sc3clid`; other platforms' ids cannot match here.
+    /// (`storageKeys(for:)` holds the order.)
     public static func keys(for ids: Identifiers) -> [IdentityKey] {
-        var keys: [IdentityKey] = []
-        if let click = ids.clickID, ids.clickIDType == "sc3clid" { keys.append(IdentityKey(kind: "sc3clid", value: click)) }
-        for uid in ids.uids { keys.append(IdentityKey(kind: uid.type.keyKind, value: uid.value)) }
-        if let e = ids.hashedEmail { keys.append(IdentityKey(kind: "hashed_email", value: e)) }
-        if let p = ids.hashedPhone { keys.append(IdentityKey(kind: "hashed_phone", value: p)) }
-        if let ip = ids.clientIP, let ua = ids.clientUserAgent { keys.append(IdentityKey(kind: "ip_ua", value: ip + "|" + ua)) }
-        return keys.sorted()
+        storageKeys(for: ids).compactMap(IdentityKey.init(storageKey:))
     }
 }
