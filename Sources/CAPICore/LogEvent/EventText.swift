@@ -10,9 +10,10 @@ public struct EventText: Sendable, Equatable {
 
     public init() {}
 
-    /// Room for `count` bytes: an event's values never hold more bytes than the event.
-    public init(capacity count: Int) {
-        bytes.reserveCapacity(count)
+    /// A text that starts with a copy of `raw` (an event's bytes), whose
+    /// values can then be spans of it.
+    init(copying raw: UnsafeBufferPointer<UInt8>) {
+        bytes = Array(raw)
     }
 
     /// Appends raw string bytes (no escapes) and returns where they sit.

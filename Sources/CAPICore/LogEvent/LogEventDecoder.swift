@@ -120,8 +120,7 @@ public enum LogEventDecoder {
         _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
     ) throws(JSONSyntaxError) -> IncomingEvent {
         var reader = JSONReader(buffer, at: range.lowerBound)
-        // Values never hold more bytes than the event: one allocation.
-        var text = EventText(capacity: range.count)
+        var text = EventTextWriter(event: range, of: buffer)
         let event = try decodeEvent(&reader, into: &text)
         guard reader.offset == range.upperBound else {
             throw JSONSyntaxError(message: "expected ',' or ']'", offset: reader.offset)
@@ -151,8 +150,8 @@ public enum LogEventDecoder {
 
     // MARK: Events
 
-    /// Reads one event; its string values go to `text`, which it then holds.
-    static func decodeEvent(_ r: inout JSONReader, into text: inout EventText) throws(JSONSyntaxError) -> IncomingEvent {
+    /// Reads one event; its string values go to `text`, whose text it then holds.
+    static func decodeEvent(_ r: inout JSONReader, into text: inout EventTextWriter) throws(JSONSyntaxError) -> IncomingEvent {
         let start = r.valueStart()
         var event = IncomingEvent()
         var shape: ShapeError?
@@ -184,12 +183,12 @@ public enum LogEventDecoder {
         }
         event.raw = start..<r.offset
         event.shapeError = shape
-        event.text = text
+        event.text = text.text
         return event
     }
 
     static func decodeUserMatch(
-        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventText
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventTextWriter
     ) throws(JSONSyntaxError) -> IdentifierSpans {
         var match = IdentifierSpans()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
@@ -222,7 +221,7 @@ public enum LogEventDecoder {
     }
 
     static func decodeCustomData(
-        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventText
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventTextWriter
     ) throws(JSONSyntaxError) -> IncomingCustomData {
         var data = IncomingCustomData()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
@@ -283,10 +282,10 @@ public enum LogEventDecoder {
 
     /// A string value, appended to `text`.
     private static func string(
-        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?, _ text: inout EventText
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?, _ text: inout EventTextWriter
     ) throws(JSONSyntaxError) -> TextSpan? {
         try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
-            try r.readStringBytes { text.append($0) }
+            text.span(try r.readStringValue(), in: r.bytes)
         }
     }
 
