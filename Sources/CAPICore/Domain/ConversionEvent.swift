@@ -13,12 +13,12 @@ public struct ConversionEvent: Sendable, Equatable {
     public var raw: Range<Int>
     /// The event's string values; the spans below point into it.
     public private(set) var text: EventText
-    public private(set) var eventIDSpan: TextSpan
-    public private(set) var eventSourceURLSpan: TextSpan?
-    public private(set) var customEventNameSpan: TextSpan?
-    public private(set) var currencySpan: TextSpan?
-    public private(set) var orderIDSpan: TextSpan?
-    public private(set) var identifierSpans: IdentifierSpans
+    public internal(set) var eventIDSpan: TextSpan
+    public internal(set) var eventSourceURLSpan: TextSpan?
+    public internal(set) var customEventNameSpan: TextSpan?
+    public internal(set) var currencySpan: TextSpan?
+    public internal(set) var orderIDSpan: TextSpan?
+    public internal(set) var identifierSpans: IdentifierSpans
 
     public init(
         eventID: String, eventType: EventType, eventTime: Int64,
@@ -41,20 +41,6 @@ public struct ConversionEvent: Sendable, Equatable {
         self.eventTime = eventTime
         self.raw = raw
         self.identifierSpans = IdentifierSpans()
-    }
-
-    /// Sets fields whose values sit in `text` already (the rules' path).
-    mutating func setSpans(
-        eventSourceURL: TextSpan?, customEventName: TextSpan?, currency: TextSpan?, orderID: TextSpan?
-    ) {
-        eventSourceURLSpan = eventSourceURL
-        customEventNameSpan = customEventName
-        currencySpan = currency
-        orderIDSpan = orderID
-    }
-
-    mutating func setIdentifierSpans(_ spans: IdentifierSpans) {
-        identifierSpans = spans
     }
 
     public var eventID: String {

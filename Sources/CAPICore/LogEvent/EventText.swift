@@ -1,10 +1,11 @@
-/// The string values of one event, unescaped and one after another in one
-/// buffer, so reading an event makes one allocation rather than one String
-/// per field; fields are `TextSpan`s into it. The rules check the bytes in
-/// place and the writer binds them from here.
+/// The string values of one event in one buffer, so reading an event makes
+/// one allocation rather than one String per field; fields are `TextSpan`s
+/// into it. When decoded, the buffer is a copy of the event's bytes (values
+/// without escapes are spans of it), then the values that had to be rewritten.
+/// The rules check the bytes in place and the writer binds them from here.
 ///
-/// The bytes are what `String(decoding:as:)` would hold: invalid UTF-8 is
-/// repaired the same way, so stored values and lengths do not change.
+/// A span holds what `String(decoding:as:)` would: escapes undone and invalid
+/// UTF-8 repaired the same way, so stored values and lengths do not change.
 public struct EventText: Sendable, Equatable {
     public private(set) var bytes: [UInt8] = []
 

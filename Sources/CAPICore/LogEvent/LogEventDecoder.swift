@@ -120,8 +120,8 @@ public enum LogEventDecoder {
         _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
     ) throws(JSONSyntaxError) -> IncomingEvent {
         var reader = JSONReader(buffer, at: range.lowerBound)
-        var text = EventTextWriter(event: range, of: buffer)
-        let event = try decodeEvent(&reader, into: &text)
+        var writer = EventTextWriter(event: range, of: buffer)
+        let event = try decodeEvent(&reader, into: &writer)
         guard reader.offset == range.upperBound else {
             throw JSONSyntaxError(message: "expected ',' or ']'", offset: reader.offset)
         }
@@ -150,8 +150,8 @@ public enum LogEventDecoder {
 
     // MARK: Events
 
-    /// Reads one event; its string values go to `text`, whose text it then holds.
-    static func decodeEvent(_ r: inout JSONReader, into text: inout EventTextWriter) throws(JSONSyntaxError) -> IncomingEvent {
+    /// Reads one event; its string values go to `writer`, whose text it then holds.
+    static func decodeEvent(_ r: inout JSONReader, into writer: inout EventTextWriter) throws(JSONSyntaxError) -> IncomingEvent {
         let start = r.valueStart()
         var event = IncomingEvent()
         var shape: ShapeError?
@@ -162,42 +162,42 @@ public enum LogEventDecoder {
             return event
         }
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
-            if key.matches("event_id") { event.eventIDSpan = try string(&r, "event_id", &shape, &text) }
-            else if key.matches("event_type") { event.eventTypeSpan = try string(&r, "event_type", &shape, &text) }
+            if key.matches("event_id") { event.eventIDSpan = try string(&r, "event_id", &shape, &writer) }
+            else if key.matches("event_type") { event.eventTypeSpan = try string(&r, "event_type", &shape, &writer) }
             else if key.matches("event_time") {
                 // Parsed from the bytes in place: the text itself is never needed.
                 event.eventTime = try value(&r, .string, "a string", { "event_time" }, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
                     try r.readStringBytes { RFC3339.parse($0).map(IncomingTime.milliseconds) ?? .unreadable }
                 }
             }
-            else if key.matches("action_source") { event.actionSourceSpan = try string(&r, "action_source", &shape, &text) }
-            else if key.matches("event_source_url") { event.eventSourceURLSpan = try string(&r, "event_source_url", &shape, &text) }
-            else if key.matches("custom_event_name") { event.customEventNameSpan = try string(&r, "custom_event_name", &shape, &text) }
+            else if key.matches("action_source") { event.actionSourceSpan = try string(&r, "action_source", &shape, &writer) }
+            else if key.matches("event_source_url") { event.eventSourceURLSpan = try string(&r, "event_source_url", &shape, &writer) }
+            else if key.matches("custom_event_name") { event.customEventNameSpan = try string(&r, "custom_event_name", &shape, &writer) }
             else if key.matches("user_match") {
-                if try object(&r, "user_match", &shape) { event.userMatch = try decodeUserMatch(&r, &shape, &text) }
+                if try object(&r, "user_match", &shape) { event.userMatch = try decodeUserMatch(&r, &shape, &writer) }
             } else if key.matches("custom_data") {
-                if try object(&r, "custom_data", &shape) { event.customData = try decodeCustomData(&r, &shape, &text) }
+                if try object(&r, "custom_data", &shape) { event.customData = try decodeCustomData(&r, &shape, &writer) }
             } else {
                 try r.skipValue()
             }
         }
         event.raw = start..<r.offset
         event.shapeError = shape
-        event.text = text.text
+        event.text = writer.text
         return event
     }
 
     static func decodeUserMatch(
-        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventTextWriter
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
     ) throws(JSONSyntaxError) -> IdentifierSpans {
         var match = IdentifierSpans()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
-            if key.matches("hashed_email") { match.hashedEmail = try string(&r, "user_match.hashed_email", &shape, &text) }
-            else if key.matches("hashed_phone") { match.hashedPhone = try string(&r, "user_match.hashed_phone", &shape, &text) }
-            else if key.matches("click_id") { match.clickID = try string(&r, "user_match.click_id", &shape, &text) }
-            else if key.matches("click_id_type") { match.clickIDType = try string(&r, "user_match.click_id_type", &shape, &text) }
-            else if key.matches("client_ip") { match.clientIP = try string(&r, "user_match.client_ip", &shape, &text) }
-            else if key.matches("client_user_agent") { match.clientUserAgent = try string(&r, "user_match.client_user_agent", &shape, &text) }
+            if key.matches("hashed_email") { match.hashedEmail = try string(&r, "user_match.hashed_email", &shape, &writer) }
+            else if key.matches("hashed_phone") { match.hashedPhone = try string(&r, "user_match.hashed_phone", &shape, &writer) }
+            else if key.matches("click_id") { match.clickID = try string(&r, "user_match.click_id", &shape, &writer) }
+            else if key.matches("click_id_type") { match.clickIDType = try string(&r, "user_match.click_id_type", &shape, &writer) }
+            else if key.matches("client_ip") { match.clientIP = try string(&r, "user_match.client_ip", &shape, &writer) }
+            else if key.matches("client_user_agent") { match.clientUserAgent = try string(&r, "user_match.client_user_agent", &shape, &writer) }
             else if key.matches("uids") {
                 guard try array(&r, "user_match.uids", &shape) else { return }
                 var uids: [UIDSpans] = []
@@ -205,8 +205,8 @@ public enum LogEventDecoder {
                     guard try objectItem(&r, "user_match.uids[\(i)]", &shape) else { return }
                     var uid = UIDSpans()
                     try r.readMembers { (r, key) throws(JSONSyntaxError) in
-                        if key.matches("type") { uid.type = try string(&r, "user_match.uids[\(i)].type", &shape, &text) }
-                        else if key.matches("value") { uid.value = try string(&r, "user_match.uids[\(i)].value", &shape, &text) }
+                        if key.matches("type") { uid.type = try string(&r, "user_match.uids[\(i)].type", &shape, &writer) }
+                        else if key.matches("value") { uid.value = try string(&r, "user_match.uids[\(i)].value", &shape, &writer) }
                         else { try r.skipValue() }
                     }
                     if uids.isEmpty { uids.reserveCapacity(4) }
@@ -221,13 +221,13 @@ public enum LogEventDecoder {
     }
 
     static func decodeCustomData(
-        _ r: inout JSONReader, _ shape: inout ShapeError?, _ text: inout EventTextWriter
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
     ) throws(JSONSyntaxError) -> IncomingCustomData {
         var data = IncomingCustomData()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
             if key.matches("value") { data.value = try number(&r, "custom_data.value", &shape) }
-            else if key.matches("currency") { data.currencySpan = try string(&r, "custom_data.currency", &shape, &text) }
-            else if key.matches("order_id") { data.orderIDSpan = try string(&r, "custom_data.order_id", &shape, &text) }
+            else if key.matches("currency") { data.currencySpan = try string(&r, "custom_data.currency", &shape, &writer) }
+            else if key.matches("order_id") { data.orderIDSpan = try string(&r, "custom_data.order_id", &shape, &writer) }
             else if key.matches("num_items") { data.numItems = try number(&r, "custom_data.num_items", &shape) }
             else if key.matches("progress_percent") { data.progressPercent = try number(&r, "custom_data.progress_percent", &shape) }
             else if key.matches("progress_seconds") { data.progressSeconds = try number(&r, "custom_data.progress_seconds", &shape) }
@@ -280,12 +280,12 @@ public enum LogEventDecoder {
         }
     }
 
-    /// A string value, appended to `text`.
+    /// A string value, kept in the event's text.
     private static func string(
-        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?, _ text: inout EventTextWriter
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
     ) throws(JSONSyntaxError) -> TextSpan? {
         try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
-            text.span(try r.readStringValue(), in: r.bytes)
+            writer.span(try r.readStringValue(), in: r.bytes)
         }
     }
 

@@ -111,11 +111,13 @@ public struct EventValidator: Sendable {
                 path: "custom_data",
                 message: "watch_milestone events need custom_data.progress_percent or custom_data.progress_seconds")
         }
-        if let match = e.userMatch { event.setIdentifierSpans(try checkUserMatch(match, in: text)) }
+        if let match = e.userMatch { event.identifierSpans = try checkUserMatch(match, in: text) }
         if let data = e.customData { try checkCustomData(data, in: text) }
-        event.setSpans(
-            eventSourceURL: e.eventSourceURLSpan, customEventName: e.customEventNameSpan,
-            currency: e.customData?.currencySpan, orderID: e.customData?.orderIDSpan)
+        // The values stay where they are, in the text the event shares.
+        event.eventSourceURLSpan = e.eventSourceURLSpan
+        event.customEventNameSpan = e.customEventNameSpan
+        event.currencySpan = e.customData?.currencySpan
+        event.orderIDSpan = e.customData?.orderIDSpan
         event.value = e.customData?.value
         return event
     }
