@@ -109,6 +109,31 @@ import Testing
         #expect(field(#"[{"x":1}],"contents":null"#) == "events[0].custom_data.contents[0].id")
     }
 
+    /// The eight-at-a-time hex check, at every position, with the bytes on
+    /// both sides of each allowed range, an escaped digit and a character
+    /// beyond ASCII (probe as written in JSON, and what it decodes to).
+    @Test func hashesAreCheckedAtEveryPosition() throws {
+        let base = #"{"event_id":"a","event_type":"lead","event_time":"2026-11-27T00:00:00Z","user_match":{"hashed_phone":""#
+        let allowed = Set("0123456789abcdef")
+        let probes: [(json: String, value: String)] = [
+            ("0", "0"), ("9", "9"), ("a", "a"), ("f", "f"), ("/", "/"), (":", ":"), ("`", "`"), ("g", "g"),
+            ("A", "A"), ("F", "F"), (" ", " "), ("~", "~"), (#"\u0030"#, "0"), (#"\u00e9"#, "\u{e9}"),
+        ]
+        for position in 0..<64 {
+            for probe in probes {
+                var hash = Array(repeating: "a", count: 64)
+                hash[position] = probe.json
+                let accepted = (try? accept(base + hash.joined() + #""}}"#)) != nil
+                #expect(accepted == probe.value.allSatisfy(allowed.contains), "hashed_phone with \(probe.json) at \(position)")
+            }
+        }
+        // Two bytes beyond ASCII in place of two hex digits: still 64 bytes, not hex.
+        let twoByte = String(repeating: "a", count: 62) + "\u{e9}"
+        #expect(twoByte.utf8.count == 64)
+        #expect((try? accept(base + twoByte + #""}}"#)) == nil)
+        #expect((try? accept(base + String(repeating: "a", count: 64) + #""}}"#)) != nil)
+    }
+
     @Test func textHoldsWhatAStringWould() {
         // Every position of a non-ASCII byte, around the eight-byte steps.
         for count in 0..<20 {
