@@ -23,6 +23,29 @@ import Testing
         }
     }
 
+    /// The columns the writer binds from each event's text hold the values:
+    /// escapes undone, invalid UTF-8 repaired as a String would be, an empty
+    /// string kept apart from an absent one.
+    @Test func storedColumnsHoldTheDecodedValues() async throws {
+        try await withAcme { server, key in
+            let time = server.purchase("x")["event_time"]?.stringValue ?? ""
+            let head = #"{"event_type":"purchase","event_time":"\#(time)","action_source":"website","event_source_url":"https:\/\/shop.example.com\/a","#
+            var body = Array(#"{"event_source_id":"w\u0065b","events":["#.utf8)
+            body += Array((head + #""event_id":"e\u0031","user_match":{"click_id":"c\"1","click_id_type":"gcl\u0069d"},"custom_data":{"value":1,"currency":"\u0055SD","order_id":"o\u00e9"}},"#).utf8)
+            body += Array((head + #""event_id":"e2","user_match":{"click_id":"c2","click_id_type":""},"custom_data":{"value":1,"order_id":""}},"#).utf8)
+            body += Array((head + #""event_id":"e3"#).utf8) + [0xFF] + Array(#"","user_match":{"click_id":""#.utf8) + [0xC3, 0x28]
+            body += Array(#""}}]}"#.utf8)
+            let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["events_processed"]?.intValue == 3)
+            let rows = try DatabaseProbe(path: server.databasePath).strings("""
+                SELECT event_id || '|' || IFNULL(currency, 'NULL') || '|' || IFNULL(order_id, 'NULL') || '|'
+                    || IFNULL(click_id, 'NULL') || '|' || IFNULL(click_id_type, 'NULL') FROM events ORDER BY seq
+                """)
+            #expect(rows == ["e1|USD|o\u{e9}|c\"1|gclid", "e2|NULL||c2|", "e3\u{FFFD}|NULL|NULL|\u{FFFD}(|NULL"])
+        }
+    }
+
     @Test func acceptsAValidBatchAndStoresItDurably() async throws {
         try await withAcme { server, key in
             let reply = try await server.logEvents(key: key, source: "web", [server.purchase("o1"), server.purchase("o2")])

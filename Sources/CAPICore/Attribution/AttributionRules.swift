@@ -119,10 +119,6 @@ public enum AttributionRules {
     /// sc3clid 1.0; a uid, hashed email or hashed phone 0.8; IP with user agent 0.5;
     /// only another platform's click id 0.1; nothing 0.
     public static func matchStrength(_ ids: Identifiers) -> Double {
-        if ids.clickID != nil && ids.clickIDType == "sc3clid" { return 1.0 }
-        if !ids.uids.isEmpty || ids.hashedEmail != nil || ids.hashedPhone != nil { return 0.8 }
-        if ids.clientIP != nil && ids.clientUserAgent != nil { return 0.5 }
-        if ids.clickID != nil { return 0.1 }
-        return 0
+        ids.presence.matchStrength
     }
 }

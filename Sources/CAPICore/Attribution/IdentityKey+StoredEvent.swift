@@ -7,10 +7,10 @@ extension IdentityKey {
     /// decoder and identifier rules as at ingestion give the same keys. A
     /// payload that no longer reads as an event has no keys.
     public static func storageKeys(ofStoredEvent payload: UnsafeBufferPointer<UInt8>) -> [String] {
-        guard let match = try? LogEventDecoder.storedUserMatch(payload),
-              let ids = try? EventValidator.identifierRules.checkUserMatch(match)
+        guard let (match, text) = try? LogEventDecoder.storedUserMatch(payload),
+              let spans = try? EventValidator.identifierRules.checkUserMatch(match, in: text)
         else { return [] }
-        return storageKeys(for: ids)
+        return storageKeys(for: spans.identifiers(in: text))
     }
 
     /// The storage keys an identity carries, strongest first (`IdentityKey`'s

@@ -13,4 +13,7 @@ extension ActionSource {
 
     /// The case named `name`.
     public static func named(_ name: String) -> ActionSource? { byName[name] }
+
+    /// The case named by UTF-8 bytes, e.g. a field of an `EventText`.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> ActionSource? { byName[bytes: name] }
 }

@@ -38,4 +38,7 @@ extension EventType {
 
     /// The case named `name`.
     public static func named(_ name: String) -> EventType? { byName[name] }
+
+    /// The case named by UTF-8 bytes, e.g. a field of an `EventText`.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> EventType? { byName[bytes: name] }
 }

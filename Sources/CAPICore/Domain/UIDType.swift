@@ -14,6 +14,9 @@ extension UIDType {
 
     /// The case named `name`.
     public static func named(_ name: String) -> UIDType? { byName[name] }
+
+    /// The case named by UTF-8 bytes, e.g. a field of an `EventText`.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> UIDType? { byName[bytes: name] }
 }
 
 extension UIDType {

@@ -41,14 +41,14 @@ public struct SourceCounters: Sendable, Equatable {
 
     /// Adds what one valid production event tells before storage.
     public mutating func tally(_ e: ConversionEvent) {
-        let ids = e.identifiers
+        tally(e, e.identifierPresence)
+    }
+
+    /// `tally(e)` with the event's identifiers already looked at.
+    mutating func tally(_ e: ConversionEvent, _ ids: IdentifierPresence) {
         if !ids.isMatchable { unmatchable += 1 }
-        if ids.clickID != nil && ids.clickIDType != "sc3clid"
-            && ids.uids.isEmpty && ids.hashedEmail == nil && ids.hashedPhone == nil
-            && (ids.clientIP == nil || ids.clientUserAgent == nil) {
-            foreignClicks += 1
-        }
-        if e.value != nil && e.currency == nil { valuedWithoutCurrency += 1 }
+        if ids.onlyForeignClick { foreignClicks += 1 }
+        if e.value != nil && e.currencySpan == nil { valuedWithoutCurrency += 1 }
     }
 
     public var json: JSONValue {

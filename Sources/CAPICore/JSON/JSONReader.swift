@@ -179,17 +179,25 @@ public struct JSONReader: ~Copyable {
     /// Hands `body` a string value's bytes: in place when it has no escapes
     /// (nearly always), so a value that is only checked never becomes a String.
     public mutating func readStringBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) throws(JSONSyntaxError) -> T {
+        switch try readStringValue() {
+        case .plain(let range): return body(UnsafeBufferPointer(rebasing: bytes[range]))
+        case .decoded(var decoded): return decoded.withUTF8(body)
+        }
+    }
+
+    /// A string value: where its bytes sit when it has no escapes (nearly
+    /// always), so the caller can keep them in place; otherwise decoded.
+    public mutating func readStringValue() throws(JSONSyntaxError) -> JSONStringValue {
         skipWhitespace()
         try expect(UInt8(ascii: "\""))
         let start = offset
         let end = plainRun(from: start)
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
             offset = end + 1
-            return body(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+            return .plain(start..<end)
         }
         offset = start - 1
-        var decoded = try readString()
-        return decoded.withUTF8(body)
+        return .decoded(try readString())
     }
 
     /// Reads a number token and converts it to Double.
@@ -420,11 +428,16 @@ public struct JSONReader: ~Copyable {
         }
     }
 
+    @inline(__always)
     mutating func expect(_ byte: UInt8) throws(JSONSyntaxError) {
-        guard offset < bytes.count, bytes[offset] == byte else {
-            throw error("expected '\(Character(Unicode.Scalar(byte)))'")
-        }
+        guard offset < bytes.count, bytes[offset] == byte else { throw expected(byte) }
         offset += 1
+    }
+
+    /// The error of `expect`, apart so the check inlines small.
+    @inline(never)
+    private func expected(_ byte: UInt8) -> JSONSyntaxError {
+        error("expected '\(Character(Unicode.Scalar(byte)))'")
     }
 
     private mutating func matchLiteral(_ literal: StaticString) -> Bool {
@@ -482,6 +495,14 @@ public struct JSONKey {
         var reader = JSONReader(UnsafeBufferPointer(start: base - 1, count: raw.count + 2))
         return (try? reader.readString()) ?? String(decoding: raw, as: UTF8.self)
     }
+}
+
+/// A string value as `JSONReader.readStringValue` read it.
+public enum JSONStringValue: Sendable, Equatable {
+    /// Where the bytes sit, between the quotes: there were no escapes.
+    case plain(Range<Int>)
+    /// The value, unescaped.
+    case decoded(String)
 }
 
 /// Malformed JSON: the whole request is rejected with "Invalid JSON payload".

@@ -1,13 +1,18 @@
 /// One event as read off the wire, before any rule is applied.
 /// Fields hold what the JSON said; rules decide what it means.
+///
+/// String values sit in `text` and fields are spans into it: a batch reads
+/// some fifteen strings an event, and only the writer needs a few of them.
 public struct IncomingEvent: Sendable, Equatable {
-    public var eventID: String?
-    public var eventType: String?
+    /// The event's string values, unescaped; the spans below point into it.
+    public var text: EventText
+    public var eventIDSpan: TextSpan?
+    public var eventTypeSpan: TextSpan?
     public var eventTime: IncomingTime?
-    public var actionSource: String?
-    public var eventSourceURL: String?
-    public var customEventName: String?
-    public var userMatch: IncomingUserMatch?
+    public var actionSourceSpan: TextSpan?
+    public var eventSourceURLSpan: TextSpan?
+    public var customEventNameSpan: TextSpan?
+    public var userMatch: IdentifierSpans?
     public var customData: IncomingCustomData?
     /// Where the whole event object sits in the request body; stored as is,
     /// so fields capi does not interpret are kept.
@@ -15,7 +20,16 @@ public struct IncomingEvent: Sendable, Equatable {
     /// The first value of the wrong JSON type, if any.
     public var shapeError: ShapeError?
 
-    public init(raw: Range<Int> = 0..<0) { self.raw = raw }
+    public init(raw: Range<Int> = 0..<0, text: EventText = EventText()) {
+        self.raw = raw
+        self.text = text
+    }
+
+    public var eventID: String? { text.string(eventIDSpan) }
+    public var eventType: String? { text.string(eventTypeSpan) }
+    public var actionSource: String? { text.string(actionSourceSpan) }
+    public var eventSourceURL: String? { text.string(eventSourceURLSpan) }
+    public var customEventName: String? { text.string(customEventNameSpan) }
 }
 
 /// `event_time` as read: parsed straight from the body's bytes, because the
@@ -40,48 +54,26 @@ public struct ShapeError: Sendable, Equatable {
     }
 }
 
-public struct IncomingUserMatch: Sendable, Equatable {
-    public var uids: [IncomingUID]?
-    public var hashedEmail: String?
-    public var hashedPhone: String?
-    public var clickID: String?
-    public var clickIDType: String?
-    public var clientIP: String?
-    public var clientUserAgent: String?
-
-    public init() {}
-}
-
-public struct IncomingUID: Sendable, Equatable {
-    public var type: String?
-    public var value: String?
-
-    public init(type: String? = nil, value: String? = nil) {
-        self.type = type
-        self.value = value
-    }
-}
-
 public struct IncomingCustomData: Sendable, Equatable {
     public var value: Double?
-    public var currency: String?
-    public var orderID: String?
+    public var currencySpan: TextSpan?
+    public var orderIDSpan: TextSpan?
     public var numItems: Double?
     public var progressPercent: Double?
     public var progressSeconds: Double?
-    public var contents: [IncomingContentItem]?
+    /// The first `contents` item that breaks a rule, if any: items are only
+    /// checked (`EventValidator.contentsItemProblem`), so none is kept.
+    public var contentsProblem: ContentsProblem?
 
     public init() {}
 }
 
-public struct IncomingContentItem: Sendable, Equatable {
-    public var id: String?
-    public var quantity: Double?
-    public var price: Double?
+/// A contents item that breaks a rule, and the field the rule is about.
+public struct ContentsProblem: Sendable, Equatable {
+    public var index: Int
+    public var field: Field
 
-    public init(id: String? = nil, quantity: Double? = nil, price: Double? = nil) {
-        self.id = id
-        self.quantity = quantity
-        self.price = price
+    public enum Field: String, Sendable, Equatable {
+        case id, quantity, price
     }
 }

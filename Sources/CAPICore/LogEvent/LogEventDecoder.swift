@@ -120,7 +120,8 @@ public enum LogEventDecoder {
         _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
     ) throws(JSONSyntaxError) -> IncomingEvent {
         var reader = JSONReader(buffer, at: range.lowerBound)
-        let event = try decodeEvent(&reader)
+        var writer = EventTextWriter(event: range, of: buffer)
+        let event = try decodeEvent(&reader, into: &writer)
         guard reader.offset == range.upperBound else {
             throw JSONSyntaxError(message: "expected ',' or ']'", offset: reader.offset)
         }
@@ -149,7 +150,8 @@ public enum LogEventDecoder {
 
     // MARK: Events
 
-    static func decodeEvent(_ r: inout JSONReader) throws(JSONSyntaxError) -> IncomingEvent {
+    /// Reads one event; its string values go to `writer`, whose text it then holds.
+    static func decodeEvent(_ r: inout JSONReader, into writer: inout EventTextWriter) throws(JSONSyntaxError) -> IncomingEvent {
         let start = r.valueStart()
         var event = IncomingEvent()
         var shape: ShapeError?
@@ -160,52 +162,54 @@ public enum LogEventDecoder {
             return event
         }
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
-            if key.matches("event_id") { event.eventID = try string(&r, "event_id", &shape) }
-            else if key.matches("event_type") { event.eventType = try string(&r, "event_type", &shape) }
+            if key.matches("event_id") { event.eventIDSpan = try string(&r, "event_id", &shape, &writer) }
+            else if key.matches("event_type") { event.eventTypeSpan = try string(&r, "event_type", &shape, &writer) }
             else if key.matches("event_time") {
                 // Parsed from the bytes in place: the text itself is never needed.
                 event.eventTime = try value(&r, .string, "a string", { "event_time" }, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
                     try r.readStringBytes { RFC3339.parse($0).map(IncomingTime.milliseconds) ?? .unreadable }
                 }
             }
-            else if key.matches("action_source") { event.actionSource = try string(&r, "action_source", &shape) }
-            else if key.matches("event_source_url") { event.eventSourceURL = try string(&r, "event_source_url", &shape) }
-            else if key.matches("custom_event_name") { event.customEventName = try string(&r, "custom_event_name", &shape) }
+            else if key.matches("action_source") { event.actionSourceSpan = try string(&r, "action_source", &shape, &writer) }
+            else if key.matches("event_source_url") { event.eventSourceURLSpan = try string(&r, "event_source_url", &shape, &writer) }
+            else if key.matches("custom_event_name") { event.customEventNameSpan = try string(&r, "custom_event_name", &shape, &writer) }
             else if key.matches("user_match") {
-                if try object(&r, "user_match", &shape) { event.userMatch = try decodeUserMatch(&r, &shape) }
+                if try object(&r, "user_match", &shape) { event.userMatch = try decodeUserMatch(&r, &shape, &writer) }
             } else if key.matches("custom_data") {
-                if try object(&r, "custom_data", &shape) { event.customData = try decodeCustomData(&r, &shape) }
+                if try object(&r, "custom_data", &shape) { event.customData = try decodeCustomData(&r, &shape, &writer) }
             } else {
                 try r.skipValue()
             }
         }
         event.raw = start..<r.offset
         event.shapeError = shape
+        event.text = writer.text
         return event
     }
 
     static func decodeUserMatch(
-        _ r: inout JSONReader, _ shape: inout ShapeError?
-    ) throws(JSONSyntaxError) -> IncomingUserMatch {
-        var match = IncomingUserMatch()
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
+    ) throws(JSONSyntaxError) -> IdentifierSpans {
+        var match = IdentifierSpans()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
-            if key.matches("hashed_email") { match.hashedEmail = try string(&r, "user_match.hashed_email", &shape) }
-            else if key.matches("hashed_phone") { match.hashedPhone = try string(&r, "user_match.hashed_phone", &shape) }
-            else if key.matches("click_id") { match.clickID = try string(&r, "user_match.click_id", &shape) }
-            else if key.matches("click_id_type") { match.clickIDType = try string(&r, "user_match.click_id_type", &shape) }
-            else if key.matches("client_ip") { match.clientIP = try string(&r, "user_match.client_ip", &shape) }
-            else if key.matches("client_user_agent") { match.clientUserAgent = try string(&r, "user_match.client_user_agent", &shape) }
+            if key.matches("hashed_email") { match.hashedEmail = try string(&r, "user_match.hashed_email", &shape, &writer) }
+            else if key.matches("hashed_phone") { match.hashedPhone = try string(&r, "user_match.hashed_phone", &shape, &writer) }
+            else if key.matches("click_id") { match.clickID = try string(&r, "user_match.click_id", &shape, &writer) }
+            else if key.matches("click_id_type") { match.clickIDType = try string(&r, "user_match.click_id_type", &shape, &writer) }
+            else if key.matches("client_ip") { match.clientIP = try string(&r, "user_match.client_ip", &shape, &writer) }
+            else if key.matches("client_user_agent") { match.clientUserAgent = try string(&r, "user_match.client_user_agent", &shape, &writer) }
             else if key.matches("uids") {
                 guard try array(&r, "user_match.uids", &shape) else { return }
-                var uids: [IncomingUID] = []
+                var uids: [UIDSpans] = []
                 try r.readArray { (r, i) throws(JSONSyntaxError) in
                     guard try objectItem(&r, "user_match.uids[\(i)]", &shape) else { return }
-                    var uid = IncomingUID()
+                    var uid = UIDSpans()
                     try r.readMembers { (r, key) throws(JSONSyntaxError) in
-                        if key.matches("type") { uid.type = try string(&r, "user_match.uids[\(i)].type", &shape) }
-                        else if key.matches("value") { uid.value = try string(&r, "user_match.uids[\(i)].value", &shape) }
+                        if key.matches("type") { uid.type = try string(&r, "user_match.uids[\(i)].type", &shape, &writer) }
+                        else if key.matches("value") { uid.value = try string(&r, "user_match.uids[\(i)].value", &shape, &writer) }
                         else { try r.skipValue() }
                     }
+                    if uids.isEmpty { uids.reserveCapacity(4) }
                     uids.append(uid)
                 }
                 match.uids = uids
@@ -217,31 +221,37 @@ public enum LogEventDecoder {
     }
 
     static func decodeCustomData(
-        _ r: inout JSONReader, _ shape: inout ShapeError?
+        _ r: inout JSONReader, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
     ) throws(JSONSyntaxError) -> IncomingCustomData {
         var data = IncomingCustomData()
         try r.readMembers { (r, key) throws(JSONSyntaxError) in
             if key.matches("value") { data.value = try number(&r, "custom_data.value", &shape) }
-            else if key.matches("currency") { data.currency = try string(&r, "custom_data.currency", &shape) }
-            else if key.matches("order_id") { data.orderID = try string(&r, "custom_data.order_id", &shape) }
+            else if key.matches("currency") { data.currencySpan = try string(&r, "custom_data.currency", &shape, &writer) }
+            else if key.matches("order_id") { data.orderIDSpan = try string(&r, "custom_data.order_id", &shape, &writer) }
             else if key.matches("num_items") { data.numItems = try number(&r, "custom_data.num_items", &shape) }
             else if key.matches("progress_percent") { data.progressPercent = try number(&r, "custom_data.progress_percent", &shape) }
             else if key.matches("progress_seconds") { data.progressSeconds = try number(&r, "custom_data.progress_seconds", &shape) }
             else if key.matches("contents") {
                 guard try array(&r, "custom_data.contents", &shape) else { return }
-                var items: [IncomingContentItem] = []
+                // Items are checked as they are read; none is kept.
+                var problem: ContentsProblem?
                 try r.readArray { (r, i) throws(JSONSyntaxError) in
                     guard try objectItem(&r, "custom_data.contents[\(i)]", &shape) else { return }
-                    var item = IncomingContentItem()
+                    var hasID = false
+                    var quantity: Double?
+                    var price: Double?
                     try r.readMembers { (r, key) throws(JSONSyntaxError) in
-                        if key.matches("id") { item.id = try string(&r, "custom_data.contents[\(i)].id", &shape) }
-                        else if key.matches("quantity") { item.quantity = try number(&r, "custom_data.contents[\(i)].quantity", &shape) }
-                        else if key.matches("price") { item.price = try number(&r, "custom_data.contents[\(i)].price", &shape) }
+                        if key.matches("id") { hasID = try present(&r, "custom_data.contents[\(i)].id", &shape) }
+                        else if key.matches("quantity") { quantity = try number(&r, "custom_data.contents[\(i)].quantity", &shape) }
+                        else if key.matches("price") { price = try number(&r, "custom_data.contents[\(i)].price", &shape) }
                         else { try r.skipValue() }
                     }
-                    items.append(item)
+                    if problem == nil,
+                       let field = EventValidator.contentsItemProblem(hasID: hasID, quantity: quantity, price: price) {
+                        problem = ContentsProblem(index: i, field: field)
+                    }
                 }
-                data.contents = items
+                data.contentsProblem = problem
             } else {
                 try r.skipValue()
             }
@@ -270,10 +280,22 @@ public enum LogEventDecoder {
         }
     }
 
+    /// A string value, kept in the event's text.
     private static func string(
+        _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?, _ writer: inout EventTextWriter
+    ) throws(JSONSyntaxError) -> TextSpan? {
+        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
+            writer.span(try r.readStringValue(), in: r.bytes)
+        }
+    }
+
+    /// True for a string value (checked, not kept), false for null.
+    private static func present(
         _ r: inout JSONReader, _ path: @autoclosure () -> String, _ shape: inout ShapeError?
-    ) throws(JSONSyntaxError) -> String? {
-        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in try r.readString() }
+    ) throws(JSONSyntaxError) -> Bool {
+        try value(&r, .string, "a string", path, &shape) { (r: inout JSONReader) throws(JSONSyntaxError) in
+            try r.readStringBytes { _ in true }
+        } ?? false
     }
 
     private static func number(

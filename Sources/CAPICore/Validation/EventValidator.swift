@@ -40,25 +40,26 @@ public struct EventValidator: Sendable {
             let what = shape.path.isEmpty ? "Each event" : shape.path
             throw Violation(path: shape.path, message: "\(what) must be \(shape.expected)")
         }
+        let text = e.text
         // event_id
-        guard let eventID = e.eventID else {
+        guard let eventID = e.eventIDSpan else {
             throw Violation(path: "event_id", message: "event_id is required")
         }
-        let idLength = eventID.utf8.count <= 256 ? eventID.utf8.count : eventID.unicodeScalars.count
+        let idLength = text.withBytes(eventID) { $0.count <= 256 ? $0.count : Self.scalarCount($0) }
         guard idLength >= 1, idLength <= 256 else {
             throw Violation(path: "event_id", message: "event_id must be 1 to 256 characters")
         }
         // event_type
-        guard let typeName = e.eventType else {
+        guard let typeName = e.eventTypeSpan else {
             throw Violation(path: "event_type", message: "event_type is required")
         }
-        guard let eventType = EventType.named(typeName) else {
-            throw Violation(path: "event_type", message: "event_type '\(typeName)' is not an AdCP event type")
+        guard let eventType = text.withBytes(typeName, EventType.named) else {
+            throw Violation(path: "event_type", message: "event_type '\(text.string(typeName))' is not an AdCP event type")
         }
         if let allowed = contract.eventTypes, !allowed.contains(eventType) {
             throw Violation(
                 path: "event_type",
-                message: "event_type '\(typeName)' is not declared by this event source; add it with sync_event_sources")
+                message: "event_type '\(text.string(typeName))' is not declared by this event source; add it with sync_event_sources")
         }
         // event_time
         guard let time = e.eventTime else {
@@ -75,63 +76,68 @@ public struct EventValidator: Sendable {
         if eventTime < now - maxAgeMilliseconds {
             throw Violation(path: "event_time", message: "event_time is older than the accepted \(maxAgeMilliseconds / 86_400_000) days")
         }
-        var event = ConversionEvent(eventID: eventID, eventType: eventType, eventTime: eventTime, raw: e.raw)
+        var event = ConversionEvent(text: text, eventID: eventID, eventType: eventType, eventTime: eventTime, raw: e.raw)
         // action_source and event_source_url
-        if let name = e.actionSource {
-            guard let source = ActionSource.named(name) else {
-                throw Violation(path: "action_source", message: "action_source '\(name)' is not an AdCP action source")
+        if let name = e.actionSourceSpan {
+            guard let source = text.withBytes(name, ActionSource.named) else {
+                throw Violation(path: "action_source", message: "action_source '\(text.string(name))' is not an AdCP action source")
             }
             event.actionSource = source
         }
-        if let url = e.eventSourceURL {
+        if let url = e.eventSourceURLSpan {
             let notAURL = Violation(path: "event_source_url", message: "event_source_url must be an absolute http(s) URL")
+            guard let hostRange = text.withBytes(url, WebURL.hostRange) else { throw notAURL }
             // The host is made a String only when there are domains to compare it with.
-            if contract.allowedDomains == nil {
-                guard WebURL.isWebURL(url) else { throw notAURL }
-            } else {
-                guard let host = WebURL.host(of: url) else { throw notAURL }
+            if contract.allowedDomains != nil {
+                let host = text.withBytes(url) { WebURL.host(in: $0, at: hostRange) }
                 guard contract.allowsHost(host) else {
                     throw Violation(
                         path: "event_source_url",
                         message: "event_source_url host '\(host)' is not in the event source's allowed_domains")
                 }
             }
-            event.eventSourceURL = url
         } else if event.actionSource == .website {
             throw Violation(path: "event_source_url", message: "event_source_url is required when action_source is 'website'")
         }
         // custom and watch_milestone
         if eventType == .custom {
-            guard let name = e.customEventName, !name.isEmpty else {
+            guard let name = e.customEventNameSpan, !name.isEmpty else {
                 throw Violation(path: "custom_event_name", message: "custom_event_name is required when event_type is 'custom'")
             }
         }
-        event.customEventName = e.customEventName
         if eventType == .watchMilestone,
            e.customData?.progressPercent == nil, e.customData?.progressSeconds == nil {
             throw Violation(
                 path: "custom_data",
                 message: "watch_milestone events need custom_data.progress_percent or custom_data.progress_seconds")
         }
-        if let match = e.userMatch { event.identifiers = try checkUserMatch(match) }
-        if let data = e.customData { try checkCustomData(data, into: &event) }
+        if let match = e.userMatch { event.identifierSpans = try checkUserMatch(match, in: text) }
+        if let data = e.customData { try checkCustomData(data, in: text) }
+        // The values stay where they are, in the text the event shares.
+        event.eventSourceURLSpan = e.eventSourceURLSpan
+        event.customEventNameSpan = e.customEventNameSpan
+        event.currencySpan = e.customData?.currencySpan
+        event.orderIDSpan = e.customData?.orderIDSpan
+        event.value = e.customData?.value
         return event
     }
 
-    func checkUserMatch(_ m: IncomingUserMatch) throws(Violation) -> Identifiers {
-        var ids = Identifiers()
+    /// The `user_match` rules, on the identifiers' bytes in `text`; returns
+    /// the spans to keep (empty IP or user agent dropped, click_id_type only with a click_id).
+    func checkUserMatch(_ m: IdentifierSpans, in text: EventText) throws(Violation) -> IdentifierSpans {
+        var ids = IdentifierSpans()
         if let email = m.hashedEmail {
-            guard Self.isSHA256Hex(email) else {
+            guard text.withBytes(email, Self.isSHA256Hex) else {
                 throw Violation(
                     path: "user_match.hashed_email",
-                    message: email.contains("@")
+                    message: text.string(email).contains("@")
                         ? "hashed_email looks like a plain address; send the SHA-256 hex of the trimmed, lowercased address (raw PII is never accepted)"
                         : "hashed_email must be 64 lowercase hex characters (SHA-256)")
             }
             ids.hashedEmail = email
         }
         if let phone = m.hashedPhone {
-            guard Self.isSHA256Hex(phone) else {
+            guard text.withBytes(phone, Self.isSHA256Hex) else {
                 throw Violation(
                     path: "user_match.hashed_phone",
                     message: "hashed_phone must be 64 lowercase hex characters: the SHA-256 of the E.164 number (raw PII is never accepted)")
@@ -142,19 +148,19 @@ public struct EventValidator: Sendable {
             guard !uids.isEmpty else {
                 throw Violation(path: "user_match.uids", message: "uids must hold at least one identifier when present")
             }
-            ids.uids.reserveCapacity(uids.count)
             for (i, uid) in uids.enumerated() {
                 guard let typeName = uid.type else {
                     throw Violation(path: "user_match.uids[\(i)].type", message: "uid type is required")
                 }
-                guard let type = UIDType.named(typeName) else {
-                    throw Violation(path: "user_match.uids[\(i)].type", message: "uid type '\(typeName)' is not an AdCP uid type")
+                guard text.withBytes(typeName, UIDType.named) != nil else {
+                    throw Violation(path: "user_match.uids[\(i)].type", message: "uid type '\(text.string(typeName))' is not an AdCP uid type")
                 }
                 guard let value = uid.value, !value.isEmpty else {
                     throw Violation(path: "user_match.uids[\(i)].value", message: "uid value must be a non-empty string")
                 }
-                ids.uids.append(UID(type: type, value: value))
             }
+            // Every item passed: the array is kept as it is, not copied.
+            ids.uids = uids
         }
         if let clickID = m.clickID {
             guard !clickID.isEmpty else {
@@ -165,7 +171,7 @@ public struct EventValidator: Sendable {
         }
         ids.clientIP = m.clientIP.flatMap { $0.isEmpty ? nil : $0 }
         ids.clientUserAgent = m.clientUserAgent.flatMap { $0.isEmpty ? nil : $0 }
-        guard ids.isMatchable else {
+        guard ids.presence(in: text).isMatchable else {
             throw Violation(
                 path: "user_match",
                 message: "user_match needs at least one identifier: uids, hashed_email, hashed_phone, click_id, or client_ip with client_user_agent")
@@ -173,11 +179,11 @@ public struct EventValidator: Sendable {
         return ids
     }
 
-    func checkCustomData(_ d: IncomingCustomData, into event: inout ConversionEvent) throws(Violation) {
+    func checkCustomData(_ d: IncomingCustomData, in text: EventText) throws(Violation) {
         if let value = d.value, value < 0 {
             throw Violation(path: "custom_data.value", message: "custom_data.value must be 0 or more")
         }
-        if let currency = d.currency, !Self.isCurrencyCode(currency) {
+        if let currency = d.currencySpan, !text.withBytes(currency, Self.isCurrencyCode) {
             throw Violation(path: "custom_data.currency", message: "custom_data.currency must be a 3-letter ISO 4217 code in capitals, e.g. USD")
         }
         if let numItems = d.numItems, numItems < 0 || numItems.rounded() != numItems {
@@ -189,23 +195,17 @@ public struct EventValidator: Sendable {
         if let s = d.progressSeconds, s < 0 {
             throw Violation(path: "custom_data.progress_seconds", message: "custom_data.progress_seconds must be 0 or more")
         }
-        if let contents = d.contents {
-            for (i, item) in contents.enumerated() {
-                // The path is spelled out only for an item that fails.
-                func path(_ field: String) -> String { "custom_data.contents[\(i)].\(field)" }
-                guard item.id != nil else {
-                    throw Violation(path: path("id"), message: "each contents item needs an id")
-                }
-                if let q = item.quantity, q < 1 || q.rounded() != q {
-                    throw Violation(path: path("quantity"), message: "contents quantity must be a whole number, 1 or more")
-                }
-                if let price = item.price, price < 0 {
-                    throw Violation(path: path("price"), message: "contents price must be 0 or more")
-                }
+        if let problem = d.contentsProblem {
+            let path = "custom_data.contents[\(problem.index)].\(problem.field.rawValue)"
+            switch problem.field {
+            case .id: throw Violation(path: path, message: "each contents item needs an id")
+            case .quantity: throw Violation(path: path, message: "contents quantity must be a whole number, 1 or more")
+            case .price: throw Violation(path: path, message: "contents price must be 0 or more")
             }
         }
         if d.value != nil, let currencies = contract.valueCurrencies {
-            guard let currency = d.currency else {
+            // A String (three letters: no allocation), for the set's own equality.
+            guard let currency = text.string(d.currencySpan) else {
                 throw Violation(
                     path: "custom_data.currency",
                     message: "this event source declares value_currencies, so an event with a value must carry custom_data.currency")
@@ -216,21 +216,50 @@ public struct EventValidator: Sendable {
                     message: "currency \(currency) is not among the event source's value_currencies (\(currencies.sorted().joined(separator: ", ")))")
             }
         }
-        event.value = d.value
-        event.currency = d.currency
-        event.orderID = d.orderID
     }
 
-    static func isSHA256Hex(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { b in
-            b.count == 64 && b.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    /// The field of a contents item that breaks a rule, checked in this order;
+    /// nil when the item passes. The decoder applies it as it reads each
+    /// item, so the items need not be kept.
+    static func contentsItemProblem(hasID: Bool, quantity: Double?, price: Double?) -> ContentsProblem.Field? {
+        guard hasID else { return .id }
+        if let q = quantity, q < 1 || q.rounded() != q { return .quantity }
+        if let price, price < 0 { return .price }
+        return nil
+    }
+
+    /// Unicode scalars in valid UTF-8: the bytes that do not continue one.
+    static func scalarCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        b.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+    }
+
+    /// 64 bytes of `0-9a-f`, checked eight at a time: it runs for every
+    /// hashed email and phone.
+    static func isSHA256Hex(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count == 64, let base = b.baseAddress else { return false }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high = ones &* 0x80
+        let raw = UnsafeRawPointer(base)
+        for i in stride(from: 0, to: 64, by: 8) {
+            let v = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // Below 0x80, adding k to a byte sets its high bit exactly when the byte is ≥ 0x80 - k,
+            // and carries never cross bytes.
+            guard v & high == 0 else { return false }
+            func atLeast(_ c: UInt64) -> UInt64 { (v &+ ones &* (0x80 - c)) & high }
+            let digit = atLeast(0x30) & ~atLeast(0x3A)
+            let letter = atLeast(0x61) & ~atLeast(0x67)
+            guard digit | letter == high else { return false }
         }
+        return true
+    }
+
+    static func isCurrencyCode(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        b.count == 3 && b.allSatisfy { $0 >= 0x41 && $0 <= 0x5A }
     }
 
     static func isCurrencyCode(_ s: String) -> Bool {
         var s = s
-        return s.withUTF8 { b in b.count == 3 && b.allSatisfy { $0 >= 0x41 && $0 <= 0x5A } }
+        return s.withUTF8(isCurrencyCode)
     }
 }
 
@@ -241,8 +270,10 @@ extension EventValidator {
     /// The identifier rules of `user_match`, for other records that carry
     /// identifiers (exposures). Fields are named relative to the record.
     public static func identifiers(_ match: IncomingUserMatch, field prefix: String) -> Result<Identifiers, AdCPError> {
+        var text = EventText()
+        let spans = IdentifierSpans(match, in: &text)
         do throws(Violation) {
-            return .success(try identifierRules.checkUserMatch(match))
+            return .success(try identifierRules.checkUserMatch(spans, in: text).identifiers(in: text))
         } catch {
             let path = error.path.hasPrefix("user_match.") ? String(error.path.dropFirst(11)) : error.path
             return .failure(AdCPError(error.code, error.message.replacingOccurrences(of: "user_match needs", with: "identifiers need"),

@@ -26,12 +26,12 @@ public struct ValidationReport: Sendable {
     mutating func add(_ e: ConversionEvent) {
         accepted += 1
         counters.received += 1
-        counters.tally(e)
-        let ids = e.identifiers
-        matchStrength += AttributionRules.matchStrength(ids)
-        if ids.clickID != nil, ids.clickIDType != "sc3clid" {
+        let ids = e.identifierPresence
+        counters.tally(e, ids)
+        matchStrength += ids.matchStrength
+        if ids.foreignClick {
             foreignClickIDs += 1
-            foreignClickTypes.insert(ids.clickIDType ?? "unspecified")
+            foreignClickTypes.insert(e.text.string(e.identifierSpans.clickIDType) ?? "unspecified")
         }
     }
 

@@ -4,13 +4,12 @@ public enum WebURL {
     /// The lowercased host, or nil when `url` is not an absolute http(s) URL.
     public static func host(of url: String) -> String? {
         var url = url
-        return url.withUTF8 { b in hostRange(b).map { String(decoding: b[$0].map(lower), as: UTF8.self) } }
+        return url.withUTF8 { b in hostRange(b).map { host(in: b, at: $0) } }
     }
 
-    /// True when `url` is an absolute http(s) URL with a host; makes no String.
-    public static func isWebURL(_ url: String) -> Bool {
-        var url = url
-        return url.withUTF8 { hostRange($0) != nil }
+    /// The lowercased host at `range` (from `hostRange`) of a URL's bytes.
+    static func host(in url: UnsafeBufferPointer<UInt8>, at range: Range<Int>) -> String {
+        String(decoding: url[range].map(lower), as: UTF8.self)
     }
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }

@@ -1,3 +1,4 @@
+import CAPICore
 import GRDBSQLite
 
 /// Binding helpers over SQLite's C API, for the statements on the hot path.
@@ -26,6 +27,22 @@ enum SQLiteBind {
         }
         (base + range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
             _ = sqlite3_bind_text(stmt, index, $0, Int32(range.count), nil)
+        }
+    }
+
+    /// A span of an event's text, bound in place (no copy): `text` must
+    /// outlive the statement's step. nil binds NULL; an empty span binds ''.
+    static func text(_ stmt: OpaquePointer?, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>, _ span: TextSpan?) {
+        guard let span else {
+            sqlite3_bind_null(stmt, index)
+            return
+        }
+        guard let base = text.baseAddress, !span.isEmpty else {
+            sqlite3_bind_text(stmt, index, "", 0, nil)
+            return
+        }
+        (base + span.range.lowerBound).withMemoryRebound(to: CChar.self, capacity: span.range.count) {
+            _ = sqlite3_bind_text(stmt, index, $0, Int32(span.range.count), nil)
         }
     }
 

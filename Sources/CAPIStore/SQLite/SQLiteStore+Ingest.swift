@@ -52,19 +52,23 @@ extension SQLiteStore {
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
                     for i in events.indices {
+                        let e = events[i]
                         sqlite3_reset(stmt)
-                        SQLiteBind.text(stmt, 3, events[i].eventType.rawValue)
-                        SQLiteBind.text(stmt, 4, events[i].eventID)
-                        sqlite3_bind_int64(stmt, 5, events[i].eventTime)
-                        SQLiteBind.text(stmt, 7, events[i].actionSource?.rawValue)
-                        SQLiteBind.double(stmt, 8, events[i].value)
-                        SQLiteBind.text(stmt, 9, events[i].currency)
-                        SQLiteBind.text(stmt, 10, events[i].orderID)
-                        SQLiteBind.text(stmt, 11, events[i].identifiers.clickID)
-                        SQLiteBind.text(stmt, 12, events[i].identifiers.clickIDType)
-                        let raw = events[i].raw
+                        SQLiteBind.text(stmt, 3, e.eventType.rawValue)
+                        sqlite3_bind_int64(stmt, 5, e.eventTime)
+                        SQLiteBind.text(stmt, 7, e.actionSource?.rawValue)
+                        SQLiteBind.double(stmt, 8, e.value)
+                        let raw = e.raw
                         sqlite3_bind_blob(stmt, 13, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
-                        try SQLiteRow.execute(stmt, db)
+                        // The event's strings are bound in place from its text, alive through the step.
+                        try e.text.bytes.withUnsafeBufferPointer { text in
+                            SQLiteBind.text(stmt, 4, text, e.eventIDSpan)
+                            SQLiteBind.text(stmt, 9, text, e.currencySpan)
+                            SQLiteBind.text(stmt, 10, text, e.orderIDSpan)
+                            SQLiteBind.text(stmt, 11, text, e.identifierSpans.clickID)
+                            SQLiteBind.text(stmt, 12, text, e.identifierSpans.clickIDType)
+                            try SQLiteRow.execute(stmt, db)
+                        }
                         inserted += Int(sqlite3_changes(connection))
                     }
                 }
