@@ -21,7 +21,7 @@ extension UIDType {
 
 extension UIDType {
     /// The identity-key kind of this uid type: `uid:rampid`…
-    public var keyKind: String { Self.keyKindPrefix + rawValue }
+    public var keyKind: String { Self.keyKindPrefix.description + rawValue }
 
-    static let keyKindPrefix = "uid:"
+    static let keyKindPrefix: StaticString = "uid:"
 }
