@@ -33,10 +33,14 @@ public final class SQLiteStore: ConversionStore {
         }
     }
 
-    /// 16 KiB pages: a stored event is about 1 KB, and with four to a page
-    /// (SQLite's default) a 10,000-event batch cost 15 % more to insert and
-    /// commit than with sixteen (docs/benchmarks.md).
-    static let pageSize = 16_384
+    /// 8 KiB pages. A stored event is about 850 bytes: with four to a page
+    /// (SQLite's 4 KiB default) a large batch costs more to insert and
+    /// commit. But every page an insert touches is written whole to the WAL,
+    /// and random event ids (UUIDs) touch one dedup-index page per event: with
+    /// 16 KiB pages, 1,000-event batches of such ids sustained 30 % fewer
+    /// events per second than with 8 KiB, for no gain on increasing ids
+    /// (docs/benchmarks.md, "Random event ids").
+    static let pageSize = 8_192
     /// Page cache of the server's writer, in KiB: a large batch's dirty pages
     /// stay in memory until its commit instead of spilling into the WAL
     /// half-way. Readers keep SQLite's 2 MiB default.

@@ -25,7 +25,7 @@ final class WALCheckpointer: Sendable {
     /// WAL bytes past which the committing writer checkpoints itself.
     let hardLimit: Int
     /// The database's page size: the WAL hook counts pages, the limits are
-    /// bytes (a database created before 16 KiB pages keeps its 4 KiB ones).
+    /// bytes (an existing database keeps the page size it was created with).
     private let pageSize = Atomic<Int>(4_096)
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
