@@ -27,3 +27,36 @@ import Testing
         #expect(bulkSynchronous == 1, "synchronous = NORMAL (1)")
     }
 }
+
+/// The v3 migration re-creates the dedup index event id first, on a
+/// database that already holds events, and keeps both rows and uniqueness.
+@Suite struct SQLiteMigrationTests {
+    @Test func theDedupIndexLeadsWithTheEventIDAndStillRefusesRepeats() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
+        try SQLiteSchema.migrator.migrate(store.pool, upTo: "v2-attribution")
+        let insert = """
+            INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at, payload)
+            VALUES (?, 'web', 'purchase', ?, 0, 0, x'7B7D') ON CONFLICT DO NOTHING
+            """
+        try await store.pool.write { db in
+            for (account, id) in [("acme", "o-1"), ("acme", "o-2"), ("globex", "o-1")] {
+                try db.execute(sql: insert, arguments: [account, id])
+            }
+        }
+        try await store.migrate()
+        let columns = try await store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('events_dedup') ORDER BY seqno")
+        }
+        #expect(columns == ["event_id", "event_type", "event_source_id", "account_id"])
+        let changes = try await store.pool.write { db in
+            try db.execute(sql: insert, arguments: ["acme", "o-1"])  // a repeat
+            let repeatChanges = db.changesCount
+            try db.execute(sql: insert, arguments: ["acme", "o-3"])  // new
+            return (repeatChanges, db.changesCount)
+        }
+        #expect(changes.0 == 0 && changes.1 == 1)
+        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") } == 4)
+    }
+}

@@ -177,6 +177,17 @@ enum SQLiteSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        // The same unique key, event id first: ids differ in their first
+        // column, so each b-tree comparison stops there instead of walking
+        // account, source and type, which all of a sender's events share.
+        // 10,000 inserts cost ≈ 11 ms less from C (docs/benchmarks.md).
+        // An existing database rebuilds the index once, as it starts.
+        migrator.registerMigration("v3-dedup-id-first") { db in
+            try db.execute(sql: """
+                DROP INDEX events_dedup;
+                CREATE UNIQUE INDEX events_dedup ON events(event_id, event_type, event_source_id, account_id);
+                """)
+        }
         return migrator
     }
 }
