@@ -114,11 +114,4 @@ public enum AttributionRules {
         }
         return nil
     }
-
-    /// How strongly an event's identifiers can tie it to an exposure, 0…1:
-    /// sc3clid 1.0; a uid, hashed email or hashed phone 0.8; IP with user agent 0.5;
-    /// only another platform's click id 0.1; nothing 0.
-    public static func matchStrength(_ ids: Identifiers) -> Double {
-        ids.presence.matchStrength
-    }
 }

@@ -7,7 +7,7 @@ public struct ValidationReport: Sendable {
     public var failedEvents: [FailedEvent] = []
     /// received, failed, unmatchable, foreignClicks, valuedWithoutCurrency.
     public var counters = SourceCounters()
-    /// Sum of `AttributionRules.matchStrength` over accepted events.
+    /// Sum of `IdentifierPresence.matchStrength` over accepted events.
     public var matchStrength = 0.0
     /// Accepted events carrying a click id this server cannot match.
     public var foreignClickIDs = 0

@@ -18,18 +18,6 @@ enum SQLiteBind {
         }
     }
 
-    /// Text bound in place (no copy): `bytes` must outlive the statement's
-    /// step. An empty range binds NULL.
-    static func text(_ stmt: OpaquePointer?, _ index: Int32, bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) {
-        guard !range.isEmpty, let base = bytes.baseAddress else {
-            sqlite3_bind_null(stmt, index)
-            return
-        }
-        (base + range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
-            _ = sqlite3_bind_text(stmt, index, $0, Int32(range.count), nil)
-        }
-    }
-
     /// A span of an event's text, bound in place (no copy): `text` must
     /// outlive the statement's step. nil binds NULL; an empty span binds ''.
     static func text(_ stmt: OpaquePointer?, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>, _ span: TextSpan?) {
