@@ -51,7 +51,8 @@ extension ConversionService {
             let validator = EventValidator(
                 contract: source.contract, now: now,
                 maxAgeSeconds: settings.maxEventAgeSeconds, maxFutureSeconds: settings.maxFutureSkewSeconds)
-            let runs = ValidatedRuns(count: Self.runCount(incoming.count))
+            let slices = Self.runSlices(incoming.count)
+            let runs = ValidatedRuns(count: slices.count)
             let ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
                 runs: runs, testEventCode: batch.testEventCode)
@@ -60,7 +61,7 @@ extension ConversionService {
             // The writer stores each run as soon as it is validated; a batch
             // of one run takes the writer only once it is ready, so the write
             // lock never waits on a small batch while others queue behind it.
-            async let validation: Void = Self.validate(body, ranges: incoming, validator: validator, into: runs)
+            async let validation: Void = Self.validate(body, ranges: incoming, slices: slices, validator: validator, into: runs)
             let requestHash = await hashed
             let claim = batch.idempotencyKey.map { key in
                 IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
@@ -100,17 +101,37 @@ extension ConversionService {
     /// Events per run: a large batch is cut into runs validated on every core
     /// at once while the writer stores the runs already done.
     static let eventsPerRun = 1_000
+    /// The first runs of a batch of several, growing. The writer waits for
+    /// the first while it holds the write lock, so that one is short (≈ 1 ms
+    /// to read instead of ≈ 4); each next one is read while the writer stores
+    /// the one before, about 1.6 times as fast as it reads, so each may be
+    /// that much longer without the writer waiting on it.
+    static let leadingRuns = [250, 400, 650]
 
-    static func runCount(_ events: Int) -> Int { max(1, (events + eventsPerRun - 1) / eventsPerRun) }
+    /// Which events each run holds, in order. A batch of one run is read
+    /// whole before the writer is taken, so only a larger one starts short.
+    static func runSlices(_ events: Int) -> [Range<Int>] {
+        guard events > eventsPerRun else { return [0..<events] }
+        var slices: [Range<Int>] = []
+        var start = 0
+        while start < events {
+            let size = slices.count < leadingRuns.count ? leadingRuns[slices.count] : eventsPerRun
+            slices.append(start..<min(start + size, events))
+            start += size
+        }
+        return slices
+    }
 
     /// Runs are read on all cores but one, each lane taking every `lanes`-th
     /// run in order, so the writer finds them ready in its order.
     static func validationLanes(runs: Int, cores: Int) -> Int { max(1, min(runs, cores - 1)) }
 
     /// Validates each run and hands it to `runs`; every run is delivered.
-    static func validate(_ body: [UInt8], ranges: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns) async {
+    static func validate(
+        _ body: [UInt8], ranges: [Range<Int>], slices: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns
+    ) async {
         func run(_ index: Int) {
-            let slice = (index * eventsPerRun)..<min((index + 1) * eventsPerRun, ranges.count)
+            let slice = slices[index]
             let validated = body.withUnsafeBufferPointer {
                 ValidatedEvents($0, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator)
             }
