@@ -39,7 +39,6 @@ public enum CAPIApplication {
         }
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [LargeReadsHandler()])),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "capi"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
