@@ -8,10 +8,10 @@ import ServiceLifecycle
 public enum CAPIApplication {
     public static func build(
         settings: CAPISettings, store: any ConversionStore, clock: any CAPIClock = SystemClock(),
-        logger: Logger = Logger(label: "capi"),
+        logger: Logger = Logger(label: "capi"), service: ConversionService? = nil,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let service = ConversionService(store: store, settings: settings, clock: clock)
+        let service = service ?? ConversionService(store: store, settings: settings, clock: clock)
         let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
         let router = Router(context: CAPIRequestContext.self)
 

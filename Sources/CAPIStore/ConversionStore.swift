@@ -162,7 +162,7 @@ public struct IngestBatch: Sendable {
     public var accountID: String
     public var eventSourceID: String
     public var receivedAt: Int64
-    public var body: [UInt8]
+    public var body: BatchBytes
     /// The batch's events, taken run by run as they are validated.
     public var runs: ValidatedRuns
     /// Set for a test batch: every event goes to the test log instead,
@@ -170,7 +170,7 @@ public struct IngestBatch: Sendable {
     public var testEventCode: String?
 
     public init(
-        accountID: String, eventSourceID: String, receivedAt: Int64, body: [UInt8],
+        accountID: String, eventSourceID: String, receivedAt: Int64, body: BatchBytes,
         runs: ValidatedRuns, testEventCode: String? = nil
     ) {
         self.accountID = accountID

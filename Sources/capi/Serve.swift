@@ -15,6 +15,8 @@ struct Serve: AsyncParsableCommand {
     var publicURL: String?
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body in bytes (env CAPI_MAX_BODY_BYTES, default 16777216).")
     var maxBodyBytes: Int?
+    @Option(name: .customLong("stream-min-bytes"), help: "log_event bodies at least this large are stored while they arrive; 0 streams every one that can be (env CAPI_STREAM_MIN_BYTES, default 1048576).")
+    var streamMinBytes: Int?
     @Option(name: .customLong("max-events"), help: "Most events per log_event call (env CAPI_MAX_EVENTS, default 10000).")
     var maxEvents: Int?
     @Option(name: .customLong("max-event-age-days"), help: "Oldest event_time accepted, in days (env CAPI_MAX_EVENT_AGE_DAYS, default 90).")
@@ -46,6 +48,7 @@ struct Serve: AsyncParsableCommand {
         s.publicURL = publicURL ?? Env.string("CAPI_PUBLIC_URL")
         s.maxBodyBytes = try maxBodyBytes ?? Env.int("CAPI_MAX_BODY_BYTES") ?? s.maxBodyBytes
         s.maxEventsPerBatch = try maxEvents ?? Env.int("CAPI_MAX_EVENTS") ?? s.maxEventsPerBatch
+        s.streamingMinBytes = try streamMinBytes ?? Env.int("CAPI_STREAM_MIN_BYTES") ?? s.streamingMinBytes
         if let days = try maxEventAgeDays ?? Env.int("CAPI_MAX_EVENT_AGE_DAYS") { s.maxEventAgeSeconds = Int64(days) * 86_400 }
         if let skew = try maxFutureSkewSeconds ?? Env.int("CAPI_MAX_FUTURE_SKEW_SECONDS") { s.maxFutureSkewSeconds = Int64(skew) }
         s.maxReportedFailures = try maxReportedFailures ?? Env.int("CAPI_MAX_REPORTED_FAILURES") ?? s.maxReportedFailures
@@ -56,7 +59,7 @@ struct Serve: AsyncParsableCommand {
         s.maxExposuresPerRequest = try maxExposures ?? Env.int("CAPI_MAX_EXPOSURES") ?? s.maxExposuresPerRequest
         s.maxExposureBodyBytes = try maxExposureBodyBytes ?? Env.int("CAPI_MAX_EXPOSURE_BODY_BYTES") ?? s.maxExposureBodyBytes
         s.signingSecret = try SigningSecret.load(file: signingSecretFile)
-        guard s.maxBodyBytes > 0, s.maxExposuresPerRequest > 0, s.maxExposureBodyBytes > 0, s.attributionIntervalSeconds >= 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
+        guard s.maxBodyBytes > 0, s.streamingMinBytes >= 0, s.maxExposuresPerRequest > 0, s.maxExposureBodyBytes > 0, s.attributionIntervalSeconds >= 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
               s.maxReportedFailures > 0, (0...65_535).contains(s.port)
         else { throw ValidationError("limits must be positive and the port 0–65535") }
         return s

@@ -98,7 +98,7 @@ extension LogEventHTTPTests {
             #expect(second.accepted.count == 2)
             second.syntaxError = JSONSyntaxError(message: "invented", offset: 7)
             runs.deliver(second, at: 1)
-            let batch = IngestBatch(accountID: "acme", eventSourceID: "web", receivedAt: 1, body: body, runs: runs)
+            let batch = IngestBatch(accountID: "acme", eventSourceID: "web", receivedAt: 1, body: BatchBytes(body), runs: runs)
             let before = try traces(server)
             await #expect(throws: StoreError.invalidJSON(JSONSyntaxError(message: "invented", offset: 7))) {
                 _ = try await server.store.ingest(batch, idempotency: nil) { _ in [] }

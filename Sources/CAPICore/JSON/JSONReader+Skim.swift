@@ -34,7 +34,7 @@ extension JSONReader {
 
     /// Moves past one element: a string, a container up to the bracket that
     /// closes it, or any other token up to the next delimiter.
-    private mutating func skimElement() throws(JSONSyntaxError) {
+    mutating func skimElement() throws(JSONSyntaxError) {
         guard offset < bytes.count else { throw error("unexpected end of input") }
         switch bytes[offset] {
         case UInt8(ascii: "\""):

@@ -44,12 +44,16 @@ public enum LogEventDecoder {
     /// When this pass fails, the skimmed events are first checked strictly,
     /// so the failure reported is the one a strict pass over the whole body
     /// meets first (broken JSON in an event wins over a later envelope error).
+    ///
+    /// `skimmed` is an events array already skimmed (`ArrivingEnvelope`): an
+    /// `events` member whose array starts there takes its ranges instead of
+    /// skimming it again.
     public static func decodeEnvelope(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int
+        _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int, skimmed: SkimmedArray? = nil
     ) throws(Failure) -> LogEventBatch {
         var eventsStart: Int?
         do {
-            return try readEnvelope(buffer, maxEvents: maxEvents, eventsStart: &eventsStart)
+            return try readEnvelope(buffer, maxEvents: maxEvents, skimmed: skimmed, eventsStart: &eventsStart)
         } catch {
             if let eventsStart {
                 do throws(JSONSyntaxError) { try checkEvents(buffer, at: eventsStart) } catch { throw .syntax(error) }
@@ -60,7 +64,7 @@ public enum LogEventDecoder {
 
     /// `decodeEnvelope`'s work; `eventsStart` is where the last `events` array skimmed starts.
     private static func readEnvelope(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int, eventsStart: inout Int?
+        _ buffer: UnsafeBufferPointer<UInt8>, maxEvents: Int, skimmed: SkimmedArray?, eventsStart: inout Int?
     ) throws(Failure) -> LogEventBatch {
         var reader = JSONReader(buffer)
         var batch = LogEventBatch()
@@ -89,6 +93,11 @@ public enum LogEventDecoder {
                     // unread, so it is checked here or never.
                     if let earlier = eventsStart { try checkEvents(buffer, at: earlier) }
                     eventsStart = r.offset
+                    if let skimmed, skimmed.start == r.offset, skimmed.ranges.count <= maxEvents {
+                        batch.eventRanges = skimmed.ranges
+                        r.offset = skimmed.end
+                        return
+                    }
                     var ranges: [Range<Int>] = []
                     ranges.reserveCapacity(min(maxEvents, 1024))
                     if try r.skimArray(keeping: maxEvents, into: &ranges) > maxEvents {

@@ -47,5 +47,9 @@ func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
 
 /// SHA-256 of a request body, as hex: the fingerprint behind idempotency keys.
 func sha256Hex(_ bytes: [UInt8]) -> String {
-    hex(SHA256.hash(data: bytes))
+    bytes.withUnsafeBufferPointer(sha256Hex)
+}
+
+func sha256Hex(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    hex(SHA256.hash(data: UnsafeRawBufferPointer(bytes)))
 }

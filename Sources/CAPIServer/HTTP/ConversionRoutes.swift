@@ -7,7 +7,12 @@ struct ConversionRoutes {
 
     func register(on api: RouterGroup<CAPIRequestContext>) {
         api.post("capi") { request, context in
-            try await handleJSON(request, context) { body, principal in
+            let settings = service.settings
+            if let principal = context.principal,
+               let declared = request.streamableLength(minBytes: settings.streamingMinBytes, maxBytes: settings.maxBodyBytes) {
+                return try await logEventArriving(request, declared: declared, principal: principal)
+            }
+            return try await handleJSON(request, context) { body, principal in
                 await service.logEvent(body: body, principal: principal)
             }
         }
@@ -45,6 +50,40 @@ struct ConversionRoutes {
     }
 
     /// Reads a JSON body within the limits and hands it to a service call.
+    /// Bytes that arrive between two readings of a body stored as it arrives.
+    static let wakeBytes = 256 * 1024
+
+    /// A large log_event body, stored while it arrives
+    /// (`ConversionService.logEventArriving`), or read whole once complete
+    /// when it cannot be.
+    func logEventArriving(_ request: Request, declared: Int, principal: Principal) async throws -> Response {
+        let body = BatchBytes(capacity: declared)
+        let (arrivals, arrived) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        async let streamed = service.logEventArriving(body, arrivals: arrivals, principal: principal)
+        do {
+            // The reader wakes every `wakeBytes` or so, not on each 64 KiB chunk.
+            var told = 0
+            for try await chunk in request.body {
+                guard chunk.withUnsafeReadableBytes({ body.append($0) }) else { break }
+                if body.count - told >= Self.wakeBytes || body.isComplete {
+                    told = body.count
+                    arrived.yield()
+                }
+            }
+        } catch {
+            arrived.finish()
+            _ = await streamed
+            throw error
+        }
+        arrived.finish()
+        if let reply = await streamed { return .json(reply) }
+        guard body.isComplete else {
+            return .json(ConversionService.failure(400, AdCPError(
+                .invalidRequest, "The body does not match its Content-Length of \(declared) bytes")))
+        }
+        return .json(await service.logEvent(body: body, principal: principal))
+    }
+
     func handleJSON(
         _ request: Request, _ context: CAPIRequestContext,
         _ call: ([UInt8], Principal) async -> ServiceReply

@@ -7,10 +7,16 @@ extension ConversionService {
 
     /// AdCP `log_event` (also `POST /agentic/v1/capi`). `body` is the request JSON.
     public func logEvent(body: [UInt8], principal: Principal) async -> ServiceReply {
+        await logEvent(body: BatchBytes(body), principal: principal)
+    }
+
+    /// `log_event` on a body received whole (or one that could not be
+    /// stored as it arrived: `logEventArriving`).
+    func logEvent(body: BatchBytes, principal: Principal) async -> ServiceReply {
         if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         let batch: LogEventBatch
         do {
-            batch = try body.withUnsafeBufferPointer { buffer throws(LogEventDecoder.Failure) in
+            batch = try body.withArrived { buffer throws(LogEventDecoder.Failure) in
                 try LogEventDecoder.decodeEnvelope(buffer, maxEvents: settings.maxEventsPerBatch)
             }
         } catch {
@@ -42,7 +48,7 @@ extension ConversionService {
             }
             // Hashing 7 MB costs ~20 ms: only when a key asks for it, and on
             // another core while the batch is read.
-            async let hashed = batch.idempotencyKey == nil ? "" : sha256Hex(body)
+            async let hashed = batch.idempotencyKey == nil ? "" : body.withArrived { sha256Hex($0) }
             if let key = batch.idempotencyKey,
                let record = try await store.idempotencyRecord(accountID: principal.accountID, operation: Self.logEventOperation, key: key) {
                 return Self.replay(record, requestHash: await hashed)
@@ -56,8 +62,7 @@ extension ConversionService {
             let ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
                 runs: runs, testEventCode: batch.testEventCode)
-            let maxReported = settings.maxReportedFailures
-            let testCode = batch.testEventCode
+            let respond = Self.responder(runs, testEventCode: batch.testEventCode, maxReported: settings.maxReportedFailures)
             // The writer stores each run as soon as it is validated; a batch
             // of one run takes the writer only once it is ready, so the write
             // lock never waits on a small batch while others queue behind it.
@@ -66,22 +71,19 @@ extension ConversionService {
             let claim = batch.idempotencyKey.map { key in
                 IdempotencyClaim(operation: Self.logEventOperation, key: key, requestHash: requestHash, at: now)
             }
-            if runs.count == 1 {
+            if slices.count == 1 {
                 await validation
                 if let syntax = runs.syntaxError { return Self.syntaxFailure(syntax) }
             }
             let outcome = try await ingestActivity.during {
-                try await store.ingest(ingest, idempotency: claim) { counts in
-                    Self.encode(Self.successBody(runs.report, counts: counts, testEventCode: testCode, maxReported: maxReported))
-                }
+                try await store.ingest(ingest, idempotency: claim, respond: respond)
             }
             await validation
             switch outcome {
             case .replay(let record):
                 return Self.replay(record, requestHash: requestHash)
             case .written(let counts, let response):
-                // A batch with nothing valid is refused whole (a test batch still logs why).
-                return counts.inserted + counts.duplicates == 0 ? allFailed(runs.report.failures) : ServiceReply(status: 200, body: response)
+                return writtenReply(counts, response: response, runs: runs)
             }
         } catch StoreError.invalidJSON(let syntax) {
             // Found in a later run, after the writer had begun: it rolled back.
@@ -89,6 +91,19 @@ extension ConversionService {
         } catch {
             return Self.unavailable(error)
         }
+    }
+
+    /// The reply of a batch the store wrote. A batch with nothing valid is
+    /// refused whole (a test batch still logs why).
+    func writtenReply(_ counts: IngestCounts, response: [UInt8], runs: ValidatedRuns) -> ServiceReply {
+        counts.inserted + counts.duplicates == 0 ? allFailed(runs.report.failures) : ServiceReply(status: 200, body: response)
+    }
+
+    /// Encodes the 200 body inside the write, from the runs it took.
+    static func responder(
+        _ runs: ValidatedRuns, testEventCode: String?, maxReported: Int
+    ) -> @Sendable (IngestCounts) -> [UInt8] {
+        { counts in encode(successBody(runs.report, counts: counts, testEventCode: testEventCode, maxReported: maxReported)) }
     }
 
     /// The 400 for a body that is not valid JSON, wherever in it the fault is.
@@ -128,25 +143,29 @@ extension ConversionService {
 
     /// Validates each run and hands it to `runs`; every run is delivered.
     static func validate(
-        _ body: [UInt8], ranges: [Range<Int>], slices: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns
+        _ body: BatchBytes, ranges: [Range<Int>], slices: [Range<Int>], validator: EventValidator, into runs: ValidatedRuns
     ) async {
         func run(_ index: Int) {
             let slice = slices[index]
-            let validated = body.withUnsafeBufferPointer {
-                ValidatedEvents($0, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator)
-            }
-            runs.deliver(validated, at: index)
+            runs.deliver(validatedRun(body, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator), at: index)
         }
-        guard runs.count > 1 else { return run(0) }
+        guard slices.count > 1 else { return run(0) }
         // One core is left to the writer: reading a run (≈ 3 ms) is faster
         // than storing it, so fewer lanes still keep ahead of the writer,
         // and the writer no longer shares its core with them.
-        let lanes = Self.validationLanes(runs: runs.count, cores: ProcessInfo.processInfo.activeProcessorCount)
+        let lanes = Self.validationLanes(runs: slices.count, cores: ProcessInfo.processInfo.activeProcessorCount)
         await withTaskGroup(of: Void.self) { group in
             for lane in 0..<lanes {
-                group.addTask { for index in stride(from: lane, to: runs.count, by: lanes) { run(index) } }
+                group.addTask { for index in stride(from: lane, to: slices.count, by: lanes) { run(index) } }
             }
         }
+    }
+
+    /// One run read and checked, from bytes that have arrived.
+    static func validatedRun(
+        _ body: BatchBytes, ranges: ArraySlice<Range<Int>>, firstIndex: Int, validator: EventValidator
+    ) -> ValidatedEvents {
+        body.withArrived { ValidatedEvents($0, ranges: ranges, firstIndex: firstIndex, validator: validator) }
     }
 
     func allFailed(_ failures: [EventFailure]) -> ServiceReply {

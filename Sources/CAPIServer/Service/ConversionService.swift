@@ -1,6 +1,7 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Synchronization
 
 /// The one code path for every operation. REST routes and MCP tools are two
 /// doors into these calls and only translate the wire.
@@ -10,6 +11,9 @@ public final class ConversionService: Sendable {
     let clock: any CAPIClock
     /// Event writes in progress, which background attribution gives way to.
     public let ingestActivity = IngestActivity()
+    /// log_event batches stored while their body was still arriving.
+    let streamed = Atomic<Int>(0)
+    public var batchesStoredWhileArriving: Int { streamed.load(ordering: .relaxed) }
 
     public init(store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock()) {
         self.store = store

@@ -12,6 +12,9 @@ public struct CAPISettings: Sendable {
     public var maxBodyBytes = 16 * 1024 * 1024
     /// Most events in one log_event call (AdCP allows 10,000).
     public var maxEventsPerBatch = 10_000
+    /// REST log_event bodies declared at least this large are read and
+    /// stored while they arrive (`Int.max`: never).
+    public var streamingMinBytes = 1 << 20
     /// Oldest event_time accepted, in seconds before now.
     public var maxEventAgeSeconds: Int64 = 90 * 86_400
     /// How far in the future event_time may be, in seconds (clock skew).

@@ -38,7 +38,7 @@ extension SQLiteStore {
         let connection = db.sqliteConnection
         var inserted = 0
         var accepted = 0
-        try batch.body.withUnsafeBufferPointer { body in
+        try batch.body.withArrived { body throws(any Error) in
             defer {
                 sqlite3_reset(stmt)
                 sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
@@ -47,8 +47,9 @@ extension SQLiteStore {
             SQLiteBind.text(stmt, 1, batch.accountID)
             SQLiteBind.text(stmt, 2, batch.eventSourceID)
             sqlite3_bind_int64(stmt, 6, batch.receivedAt)
-            for run in 0..<batch.runs.count {
-                let validated = try batch.runs.take(run)
+            var run = 0
+            while let validated = try batch.runs.take(run) {
+                run += 1
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
                     for i in events.indices {
@@ -142,19 +143,20 @@ extension SQLiteStore {
             """)
         let code = batch.testEventCode ?? ""
         var logged = 0
-        for run in 0..<batch.runs.count {
-            let validated = try batch.runs.take(run)
+        var run = 0
+        while let validated = try batch.runs.take(run) {
+            run += 1
             for e in validated.accepted {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,
-                    "accepted", nil, nil, nil, Data(batch.body[e.raw]),
+                    "accepted", nil, nil, nil, batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[e.raw])) },
                 ])
             }
             let report = validated.report
             for (failure, event) in zip(report.failures, report.failedEvents) {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, failure.eventID, event.eventType, batch.receivedAt,
-                    "failed", failure.error.code, failure.error.message, failure.error.field, Data(batch.body[event.raw]),
+                    "failed", failure.error.code, failure.error.message, failure.error.field, batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[event.raw])) },
                 ])
             }
             logged += validated.accepted.count + report.failures.count

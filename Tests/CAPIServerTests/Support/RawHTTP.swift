@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A bare HTTP/1.1 GET over a socket, for answers URLSession would act on
-/// by itself (it follows redirects).
+/// Bare HTTP/1.1 over a socket, for what URLSession would not do: show a
+/// redirect instead of following it, or stop sending a body half-way.
 enum RawHTTP {
     struct Answer {
         var status: Int
@@ -22,10 +22,36 @@ enum RawHTTP {
         }
     }
 
-    static func blockingGet(port: Int, _ target: String, headers: [String: String]) throws -> Answer {
+    /// Declares a POST body of `body.count` bytes, sends the first `sent` of
+    /// them, waits `pause`, and hangs up: a client that stopped half-way.
+    static func abandonedPost(
+        port: Int, _ target: String, headers: [String: String], body: [UInt8], sent: Int, pause: Duration
+    ) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    let fd = try connected(port: port)
+                    defer { close(fd) }
+                    var head = "POST \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
+                    for (k, v) in headers { head += "\(k): \(v)\r\n" }
+                    head += "\r\n"
+                    let bytes = Array(head.utf8) + body[0..<sent]
+                    var offset = 0
+                    while offset < bytes.count {
+                        let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                        guard n > 0 else { throw POSIXError(.EPIPE) }
+                        offset += n
+                    }
+                    let (seconds, attoseconds) = pause.components
+                    usleep(UInt32(seconds) * 1_000_000 + UInt32(attoseconds / 1_000_000_000_000))
+                })
+            }
+        }
+    }
+
+    static func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EIO) }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -33,7 +59,16 @@ enum RawHTTP {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        guard connected == 0 else {
+            close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        return fd
+    }
+
+    static func blockingGet(port: Int, _ target: String, headers: [String: String]) throws -> Answer {
+        let fd = try connected(port: port)
+        defer { close(fd) }
         var request = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "\r\n"

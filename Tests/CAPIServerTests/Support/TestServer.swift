@@ -26,6 +26,7 @@ struct TestServer: Sendable {
     let store: SQLiteStore
     let clock: TestClock
     let databasePath: String
+    let service: ConversionService
 
     static func run<T: Sendable>(
         configure: (inout CAPISettings) -> Void = { _ in },
@@ -43,14 +44,16 @@ struct TestServer: Sendable {
         var logger = Logger(label: "capi-test")
         logger.logLevel = .critical
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = CAPIApplication.build(settings: settings, store: store, clock: clock, logger: logger) { port in
+        let service = ConversionService(store: store, settings: settings, clock: clock)
+        let app = CAPIApplication.build(settings: settings, store: store, clock: clock, logger: logger, service: service) { port in
             portContinuation.yield(port)
         }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
-            let server = TestServer(baseURL: "http://127.0.0.1:\(port)", store: store, clock: clock, databasePath: path)
+            let server = TestServer(
+                baseURL: "http://127.0.0.1:\(port)", store: store, clock: clock, databasePath: path, service: service)
             do {
                 let result = try await body(server)
                 group.cancelAll()
