@@ -14,7 +14,7 @@ extension ConversionService {
 
     /// `log_event` on a large REST body, stored while it arrives.
     ///
-    /// As each chunk comes in (`arrivals` yields after each, and finishes
+    /// As the bytes come in (`arrivals` yields every so often, and finishes
     /// with the body), the envelope and the events found so far are read
     /// (`ArrivingEnvelope`); each run of events is validated as soon as it is
     /// whole, and the writer starts on the first run once the bytes come fast
@@ -80,11 +80,6 @@ extension ConversionService {
         guard case .success(.written(let counts, let response))? = await writer?.result else { return nil }
         streamed.add(1, ordering: .relaxed)
         return writtenReply(counts, response: response, runs: runs)
-    }
-
-    /// Events in the `index`-th run of a batch (`runSlices`' sizes, open-ended).
-    static func runSize(_ index: Int) -> Int {
-        index < leadingRuns.count ? leadingRuns[index] : eventsPerRun
     }
 
     /// Whether the complete body, read strictly, is the batch that was

@@ -130,11 +130,17 @@ extension ConversionService {
         var slices: [Range<Int>] = []
         var start = 0
         while start < events {
-            let size = slices.count < leadingRuns.count ? leadingRuns[slices.count] : eventsPerRun
+            let size = runSize(slices.count)
             slices.append(start..<min(start + size, events))
             start += size
         }
         return slices
+    }
+
+    /// Events in the `index`-th run of a batch of several; a batch stored
+    /// while it arrives is cut the same way, before its size is known.
+    static func runSize(_ index: Int) -> Int {
+        index < leadingRuns.count ? leadingRuns[index] : eventsPerRun
     }
 
     /// Runs are read on all cores but one, each lane taking every `lanes`-th
