@@ -1,6 +1,7 @@
 @testable import CAPIStore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 
 /// The connection settings the store promises in its documentation, read
@@ -58,5 +59,19 @@ import Testing
         }
         #expect(changes.0 == 0 && changes.1 == 1)
         #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") } == 4)
+    }
+
+    /// The first store of a process turns SQLite's memory statistics off;
+    /// once they are off, SQLite counts no memory. (Another connection opened
+    /// first in the same process leaves them on, and SQLite counts.)
+    @Test func memoryStatisticsFollowTheSetting() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-memstat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
+        _ = try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        var current: Int64 = 0
+        var highest: Int64 = 0
+        #expect(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0) == SQLITE_OK)
+        #expect((current == 0) == SQLiteStore.memoryStatisticsOff, "memory used \(current)")
     }
 }
