@@ -113,6 +113,15 @@ public final class ValidatedRuns: Sendable {
         return run
     }
 
+    /// Takes every run in order (`take`), handing each to `body`.
+    public func takeEach(_ body: (ValidatedEvents) throws -> Void) throws {
+        var index = 0
+        while let run = try take(index) {
+            index += 1
+            try body(run)
+        }
+    }
+
     /// Broken JSON found in a run delivered so far (the first delivered, if
     /// several): lets a batch validated before the writer is taken be
     /// refused without writing.

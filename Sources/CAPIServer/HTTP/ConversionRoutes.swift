@@ -49,7 +49,6 @@ struct ConversionRoutes {
         }
     }
 
-    /// Reads a JSON body within the limits and hands it to a service call.
     /// Bytes that arrive between two readings of a body stored as it arrives.
     static let wakeBytes = 256 * 1024
 
@@ -84,6 +83,7 @@ struct ConversionRoutes {
         return .json(await service.logEvent(body: body, principal: principal))
     }
 
+    /// Reads a JSON body within the limits and hands it to a service call.
     func handleJSON(
         _ request: Request, _ context: CAPIRequestContext,
         _ call: ([UInt8], Principal) async -> ServiceReply

@@ -1,7 +1,6 @@
 import CAPICore
 import CAPIStore
 import Foundation
-import Synchronization
 
 extension ConversionService {
     /// How long the writer waits for the next run of a batch still arriving
@@ -40,7 +39,7 @@ extension ConversionService {
         let runs = ValidatedRuns(arrivingWithin: Self.arrivalPatience)
         let ingest = IngestBatch(accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body, runs: runs)
         let respond = Self.responder(runs, testEventCode: nil, maxReported: settings.maxReportedFailures)
-        let lanes = RunLanes(
+        var lanes = RunLanes(
             count: Self.validationLanes(runs: .max, cores: ProcessInfo.processInfo.activeProcessorCount),
             body: body, validator: validator, runs: runs)
         var writer: Task<StoreOutcome<IngestCounts>, any Error>?
@@ -145,9 +144,10 @@ private struct Arrival {
 
 /// The lanes that validate a streamed batch's runs as they are handed over,
 /// each run to the next lane in turn, so the writer finds them in order.
-private final class RunLanes: Sendable {
+private struct RunLanes {
     private let lanes: [AsyncStream<(index: Int, ranges: ArraySlice<Range<Int>>)>.Continuation]
-    private let handedCount: Mutex<Int> = Mutex(0)
+    /// Runs handed over so far.
+    private(set) var handed = 0
 
     init(count: Int, body: BatchBytes, validator: EventValidator, runs: ValidatedRuns) {
         var lanes: [AsyncStream<(index: Int, ranges: ArraySlice<Range<Int>>)>.Continuation] = []
@@ -164,15 +164,9 @@ private final class RunLanes: Sendable {
         self.lanes = lanes
     }
 
-    /// Runs handed over so far.
-    var handed: Int { handedCount.withLock { $0 } }
-
-    func hand(_ ranges: ArraySlice<Range<Int>>) {
-        let index = handedCount.withLock { n in
-            defer { n += 1 }
-            return n
-        }
-        lanes[index % lanes.count].yield((index, ranges))
+    mutating func hand(_ ranges: ArraySlice<Range<Int>>) {
+        lanes[handed % lanes.count].yield((handed, ranges))
+        handed += 1
     }
 
     /// No more runs: each lane ends once it has delivered what it holds.

@@ -47,9 +47,7 @@ extension SQLiteStore {
             SQLiteBind.text(stmt, 1, batch.accountID)
             SQLiteBind.text(stmt, 2, batch.eventSourceID)
             sqlite3_bind_int64(stmt, 6, batch.receivedAt)
-            var run = 0
-            while let validated = try batch.runs.take(run) {
-                run += 1
+            try batch.runs.takeEach { validated in
                 accepted += validated.accepted.count
                 try validated.accepted.withUnsafeBufferPointer { events in
                     for i in events.indices {
@@ -143,20 +141,19 @@ extension SQLiteStore {
             """)
         let code = batch.testEventCode ?? ""
         var logged = 0
-        var run = 0
-        while let validated = try batch.runs.take(run) {
-            run += 1
+        func payload(_ raw: Range<Int>) -> Data { batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[raw])) } }
+        try batch.runs.takeEach { validated in
             for e in validated.accepted {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,
-                    "accepted", nil, nil, nil, batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[e.raw])) },
+                    "accepted", nil, nil, nil, payload(e.raw),
                 ])
             }
             let report = validated.report
             for (failure, event) in zip(report.failures, report.failedEvents) {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, failure.eventID, event.eventType, batch.receivedAt,
-                    "failed", failure.error.code, failure.error.message, failure.error.field, batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[event.raw])) },
+                    "failed", failure.error.code, failure.error.message, failure.error.field, payload(event.raw),
                 ])
             }
             logged += validated.accepted.count + report.failures.count
