@@ -124,7 +124,7 @@ struct BenchRunner {
                 clients: options.clients, durationSeconds: options.duration, repetitions: options.repetitions,
                 sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
                 scatteredIDs: options.scatteredIDs, seed: options.seed, bytesPerEvent: (bytesPerEvent * 10).rounded() / 10,
-                target: options.url ?? "spawned capi serve (SQLite, synchronous=FULL)"),
+                target: options.url ?? "spawned capi serve (SQLite, every 200 on disk)"),
             rows: rows)
     }
 

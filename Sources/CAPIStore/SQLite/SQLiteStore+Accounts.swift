@@ -3,7 +3,7 @@ import GRDB
 
 extension SQLiteStore {
     public func createAccount(_ account: Account) async throws {
-        try await pool.write { db in
+        try await durableWrite { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account_id = ?", arguments: [account.accountID]) == true {
                 throw StoreError.alreadyExists("account '\(account.accountID)'")
             }
@@ -26,7 +26,7 @@ extension SQLiteStore {
     }
 
     public func insertAPIKey(_ key: APIKeyRecord) async throws {
-        try await pool.write { db in
+        try await durableWrite { db in
             if let account = key.accountID,
                try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account_id = ?", arguments: [account]) != true {
                 throw StoreError.notFound("account '\(account)'")
@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     public func revokeAPIKey(prefix: String, at: Int64) async throws -> Bool {
-        try await pool.write { db in
+        try await durableWrite { db in
             try db.execute(
                 sql: "UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL",
                 arguments: [at, prefix])
@@ -68,7 +68,7 @@ extension SQLiteStore {
     }
 
     public func touchAPIKey(hash: String, at: Int64) async throws {
-        try await pool.write { db in
+        try await durableWrite { db in
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", arguments: [at, hash])
         }
     }

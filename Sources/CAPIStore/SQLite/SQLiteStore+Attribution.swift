@@ -25,28 +25,6 @@ extension SQLiteStore {
         }
     }
 
-    /// A transaction that writes only derived data (attributions), so its
-    /// commit does not wait for the disk: the next durable commit's fsync
-    /// covers its pages too (the WAL is one file), and a crash before that
-    /// loses only a pass that the worker does again. Ingestion commits on the
-    /// same connection, after this one, are as durable as ever.
-    func derivedWrite<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            let result = Result { () throws -> T in
-                var value: T?
-                try db.inTransaction {
-                    value = try work(db)
-                    return .commit
-                }
-                guard let value else { throw DatabaseError(message: "the transaction ended without a result") }
-                return value
-            }
-            try self.setCommitMode(db)
-            return try result.get()
-        }
-    }
-
     public func attributionExplanation(
         accountID: String, eventSourceID: String, eventType: String, eventID: String
     ) async throws -> AttributionExplanation? {

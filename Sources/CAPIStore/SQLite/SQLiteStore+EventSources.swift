@@ -16,7 +16,7 @@ extension SQLiteStore {
     }
 
     public func upsertEventSource(_ source: EventSource) async throws {
-        try await pool.write { db in try Self.write(source, db) }
+        try await durableWrite { db in try Self.write(source, db) }
     }
 
     public func syncEventSources(
@@ -24,7 +24,7 @@ extension SQLiteStore {
         plan: @Sendable ([EventSource]) -> EventSourceSync.Plan,
         respond: @Sendable (EventSourceSync.Plan) -> [UInt8]
     ) async throws -> StoreOutcome<EventSourceSync.Plan> {
-        try await pool.write { db in
+        try await durableWrite { db in
             if let idempotency, let record = try Self.idempotencyRecord(db, accountID: accountID, claim: idempotency) {
                 return .replay(record)
             }

@@ -8,7 +8,7 @@ extension SQLiteStore {
         _ batch: IngestBatch, idempotency: IdempotencyClaim?,
         respond: @Sendable (IngestCounts) -> [UInt8]
     ) async throws -> StoreOutcome<IngestCounts> {
-        try await pool.write { db in
+        try await durableWrite { db in
             if let idempotency, let record = try Self.idempotencyRecord(db, accountID: batch.accountID, claim: idempotency) {
                 return .replay(record)
             }

@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStore {
     public func upsertMediaBuy(_ buy: MediaBuy, at: Int64) async throws -> Bool {
         let packages = String(decoding: try JSONEncoder().encode(buy.packages), as: UTF8.self)
-        return try await pool.write { db in
+        return try await durableWrite { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE account_id = ?", arguments: [buy.account_id]) == true else {
                 throw StoreError.notFound("account '\(buy.account_id)'")
             }
@@ -48,7 +48,7 @@ extension SQLiteStore {
     }
 
     public func insertExposures(_ exposures: [Exposure], receivedAt: Int64) async throws -> Int {
-        try await pool.write { db in
+        try await durableWrite { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO exposures (account_id, exposure_id, kind, media_buy_id, package_id, creative_id,
                     time, cost, click_id, keys, received_at)

@@ -6,12 +6,13 @@ import GRDBSQLite
 
 /// The embedded store: one SQLite file in WAL mode, through GRDB.
 ///
-/// Commits are durable (`synchronous = FULL`): a 200 is sent only after the
-/// batch is on disk, so a crash right after the response loses nothing.
+/// Writes are durable: a write returns only once it is on disk (`durableWrite`,
+/// `WALSyncer`), so a 200 sent after it survives a crash or a power cut.
 /// Checkpoints run in the background (`WALCheckpointer`).
 public final class SQLiteStore: ConversionStore {
     let pool: DatabasePool
     let workload: Workload
+    let walSyncer: WALSyncer
 
     /// How a process uses the store, which decides its memory settings.
     public enum Workload: Sendable {
@@ -22,17 +23,6 @@ public final class SQLiteStore: ConversionStore {
         /// and dirty pages stay in memory instead of costing a read or write
         /// syscall each. Never used to ingest.
         case bulk
-
-        /// The server fsyncs every commit: a 200 means the batch is on disk.
-        /// A bulk job writes only what it can derive again (attributions),
-        /// so its commits wait for the disk only at checkpoints: a crash
-        /// loses at most its last passes, and the next run redoes them.
-        var synchronous: String {
-            switch self {
-            case .server: "FULL"
-            case .bulk: "NORMAL"
-            }
-        }
     }
 
     /// 8 KiB pages. A stored event is about 850 bytes: with four to a page
@@ -65,6 +55,7 @@ public final class SQLiteStore: ConversionStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         self.workload = workload
+        walSyncer = WALSyncer(databasePath: path)
         var config = Configuration()
         config.busyMode = .timeout(10)
         let checkpointer = WALCheckpointer(path: path)
@@ -82,23 +73,36 @@ public final class SQLiteStore: ConversionStore {
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
-        // GRDB turns on WAL after `prepareDatabase`, and sets the writer to
-        // `synchronous = NORMAL` as it does, which skips the fsync of each
-        // commit: the writer is set here, once that set-up is done.
+        // GRDB turns on WAL after `prepareDatabase` and sets the writer to
+        // `synchronous = NORMAL` as it does: commits skip their own fsync,
+        // and `durableWrite` waits for the WAL's instead. Said again here, once
+        // that set-up is done, so the store does not rest on GRDB's default.
         try pool.writeWithoutTransaction { db in
-            try setCommitMode(db)
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             if workload == .server { try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
         }
     }
 
-    /// The writer's own commit mode (`Workload.synchronous`), set after
-    /// GRDB's set-up and again after each attribution pass.
-    func setCommitMode(_ db: Database) throws {
-        try db.execute(sql: "PRAGMA synchronous = \(workload.synchronous)")
+    /// A transaction whose caller is told it is on disk: committed, then
+    /// covered by a sync of the WAL that began after the commit. Meanwhile
+    /// the writer is free for the next transaction.
+    func durableWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        let value = try await pool.write(updates)
+        try await walSyncer.sync()
+        return value
+    }
+
+    /// A transaction that writes only what can be derived again
+    /// (attributions): nothing waits for the disk. The next sync of the WAL
+    /// covers it too, and a crash before that loses only a pass that the
+    /// worker does again.
+    func derivedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.write(updates)
     }
 
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(pool)
+        try await walSyncer.sync()
     }
 
     public func ping() async throws {
