@@ -1,5 +1,6 @@
 import CAPICore
 import CAPIServer
+@testable import CAPIStore
 import Foundation
 import Testing
 
@@ -73,6 +74,53 @@ import Testing
             if case .object(var o) = lead { o["event_type"] = .string("lead"); lead = .object(o) }
             let third = try await server.logEvents(key: key, source: "web", [lead])
             #expect(third.json["ext"]?["duplicates"]?.intValue == 0)
+        }
+    }
+
+    /// The writer inserts `rowsPerInsert` events per statement and a run's
+    /// tail one by one: a repeat inside one statement, across statements,
+    /// inside the tail and between the tail and a statement is stored once
+    /// and counted; the same id with another type is another event; a failed
+    /// event shifts the accepted ones across statement boundaries.
+    @Test func repeatsAreCaughtWithinAndAcrossInsertStatements() async throws {
+        let rows = SQLiteStore.rowsPerInsert
+        let count = 2 * rows + 23
+        let tail = 2 * rows + 1
+        // index → index of the event it repeats
+        let repeats = [7: 3, rows + 10: 3, tail + 9: tail + 4, tail + 19: 40]
+        let invalid = 20
+        let lead = 30  // the id of event 3, as a lead
+        try await withAcme { server, key in
+            let events = (0..<count).map { i -> JSONValue in
+                if i == invalid { return server.purchase("e\(i)", extra: ["event_type": .string("refund")]) }
+                if i == lead { return server.purchase("e3", extra: ["event_type": .string("lead")]) }
+                // Each row's own values differ, so a binding off by a row or a column shows.
+                let data: JSONValue = .object(["value": .number(Double(i + 1)), "currency": .string("USD"), "order_id": .string("ord-\(i)")])
+                return server.purchase("e\(repeats[i] ?? i)", ago: Double(60 + i), extra: ["custom_data": data])
+            }
+            let reply = try await server.logEvents(key: key, source: "web", events)
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["events_processed"]?.intValue == count - 1)
+            #expect(reply.json["ext"]?["duplicates"]?.intValue == repeats.count)
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_type || ':' || event_id FROM events ORDER BY seq")
+            let expected = (0..<count).filter { $0 != invalid && repeats[$0] == nil }.map { i in i == lead ? "lead:e3" : "purchase:e\(i)" }
+            #expect(stored == expected)
+            let probe = DatabaseProbe(path: server.databasePath)
+            let mismatched = try probe.count("""
+                SELECT COUNT(*) FROM (SELECT *, CAST(payload AS TEXT) AS p FROM events) WHERE NOT (
+                    account_id = 'acme' AND event_source_id = 'web'
+                    AND event_id = json_extract(p, '$.event_id') AND event_type = json_extract(p, '$.event_type')
+                    AND abs(event_time - CAST(round((julianday(json_extract(p, '$.event_time')) - 2440587.5) * 86400000) AS INTEGER)) <= 1
+                    AND value = json_extract(p, '$.custom_data.value') AND currency IS json_extract(p, '$.custom_data.currency')
+                    AND order_id IS json_extract(p, '$.custom_data.order_id') AND action_source IS json_extract(p, '$.action_source')
+                    AND click_id IS json_extract(p, '$.user_match.click_id')
+                    AND click_id_type IS json_extract(p, '$.user_match.click_id_type') AND received_at > 0)
+                """)
+            #expect(mismatched == 0, "every row's columns hold its own payload's values")
+            // The same batch again: every accepted event is a repeat.
+            let again = try await server.logEvents(key: key, source: "web", events)
+            #expect(again.json["ext"]?["duplicates"]?.intValue == count - 1)
+            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == expected.count)
         }
     }
 
