@@ -9,6 +9,20 @@ import Testing
         #expect(AttributionWorker.passSize(batch: 500, busy: false, last: nil) == 500)
     }
 
+    /// After a pass of 10 ms while clients send: at least 10 ms of rest,
+    /// then on only while an ingest write is in flight, and never past 90 ms.
+    @Test func busyServerRestsLongerOnlyWhileClientsWrite() {
+        let pass = Duration.milliseconds(10)
+        func rests(_ ms: Int, writing: Bool) -> Bool {
+            AttributionWorker.keepsResting(rested: .milliseconds(ms), held: pass, ingestWriting: writing)
+        }
+        #expect(rests(5, writing: false), "the least rest is the pass's length")
+        #expect(!rests(10, writing: false), "a free writer goes to attribution")
+        #expect(rests(10, writing: true))
+        #expect(rests(89, writing: true))
+        #expect(!rests(90, writing: true), "ingestion keeps nine tenths, not all")
+    }
+
     @Test func busyServerTakesWhatFitsTheBudget() {
         // 500 in 100 ms: 5 per ms, so 50 fit in 10 ms.
         #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (500, .milliseconds(100))) == 50)

@@ -8,13 +8,15 @@ import ServiceLifecycle
 /// earlier conversions when late exposures arrive.
 ///
 /// Each pass holds SQLite's single writer and a core. While clients are
-/// sending events, the worker rests four times as long as each pass took, so
-/// ingestion, which clients wait on, gets at least four fifths of the writer
-/// and attribution still advances; and its passes are cut to about
-/// `busyPass` long, so a request never waits long behind one (a conversion
-/// costs ≈ 95 µs of writer time on a busy server: a full pass of 500 held the
-/// writer ≈ 50 ms). When clients are not sending, it runs flat out in full
-/// passes.
+/// sending events, its passes are cut to about `busyPass` long, so a request
+/// never waits long behind one (a conversion costs ≈ 95 µs of writer time on
+/// a busy server: a full pass of 500 held the writer ≈ 50 ms), and after each
+/// the worker rests (`keepsResting`): at least as long as the pass took, then
+/// on while an ingest write is in flight, up to `restWhileBusy` times as long.
+/// Clients that keep the writer busy get nine tenths of it, since they wait
+/// on every write and attribution does not; clients that leave it free leave
+/// the rest to attribution, which then still advances. When clients are not
+/// sending, it runs flat out in full passes.
 struct AttributionWorker: Service {
     let store: any ConversionStore
     let clock: any CAPIClock
@@ -24,8 +26,15 @@ struct AttributionWorker: Service {
 
     /// How long after the last write clients count as still sending.
     static let ingestQuiet = Duration.milliseconds(200)
-    /// Rest per unit of pass time while clients are sending.
-    static let restWhileBusy = 4
+    /// The longest rest per unit of pass time while clients are sending,
+    /// which they get while they keep writing. At 4 (a fifth of the writer
+    /// to attribution), 4 clients sending 1,000-event batches stored
+    /// 80–82k events/s; at 9, 92–94k (docs/benchmarks.md, sixth round).
+    static let restWhileBusy = 9
+    /// The shortest rest per unit of pass time while clients are sending.
+    static let leastRestWhileBusy = 1
+    /// How often a resting worker looks whether an ingest write is in flight.
+    static let restCheck = Duration.milliseconds(1)
     /// About how long one pass may hold the writer while clients are sending.
     static let busyPass = Duration.milliseconds(10)
     /// The fewest conversions a pass takes, however slow the last one was.
@@ -38,6 +47,22 @@ struct AttributionWorker: Service {
         guard let last, last.conversions > 0, last.took > .zero else { return min(batch, smallestPass) }
         let fitting = Int(Double(last.conversions) * (busyPass / last.took))
         return min(batch, max(smallestPass, fitting))
+    }
+
+    /// Whether a worker that has rested `rested` after a pass of `held`
+    /// rests on, while clients are sending.
+    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool) -> Bool {
+        if rested < held * leastRestWhileBusy { return true }
+        return ingestWriting && rested < held * restWhileBusy
+    }
+
+    /// Rests after a pass of `held` while clients are sending (`keepsResting`).
+    func rest(after held: Duration) async throws {
+        let start = ContinuousClock.now
+        try await Task.sleep(for: held * Self.leastRestWhileBusy)
+        while Self.keepsResting(rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting) {
+            try await Task.sleep(for: Self.restCheck)
+        }
     }
 
     func run() async throws {
@@ -54,7 +79,7 @@ struct AttributionWorker: Service {
                     try await Task.sleep(for: idle)
                 } else {
                     if ingest.isBusy(recently: Self.ingestQuiet) {
-                        try await Task.sleep(for: progress.held * Self.restWhileBusy)
+                        try await rest(after: progress.held)
                     } else {
                         await Task.yield()
                     }

@@ -25,6 +25,10 @@ public final class IngestActivity: Sendable {
         return try await body()
     }
 
+    /// True while an ingest write is waiting for the writer, writing, or
+    /// waiting for the disk.
+    var isWriting: Bool { state.withLock { $0.inFlight > 0 } }
+
     /// True while a write is in progress or one ended less than `recently` ago.
     func isBusy(recently: Duration) -> Bool {
         state.withLock { s in s.inFlight > 0 || ContinuousClock.now - s.lastEnded < recently }
