@@ -107,9 +107,10 @@ extension LogEventHTTPTests {
         }
     }
 
-    /// The MCP door reads the JSON-RPC request strictly before it forwards a
-    /// log_event call, so broken JSON inside an event is a JSON-RPC parse
-    /// error there, and nothing is stored; a well-formed large batch passes.
+    /// The MCP door skims a log_event call's arguments and the service reads
+    /// them strictly: broken JSON inside an event is still the JSON-RPC
+    /// parse error of a request that is not JSON, and nothing is stored; a
+    /// well-formed large batch passes.
     @Test func theMCPDoorRefusesBrokenEventsAndTakesLargeBatches() async throws {
         try await withAcme { server, key in
             func call(_ arguments: Data) async throws -> TestServer.Reply {

@@ -33,8 +33,9 @@ extension JSONReader {
     }
 
     /// Moves past one element: a string, a container up to the bracket that
-    /// closes it, or any other token up to the next delimiter.
-    mutating func skimElement() throws(JSONSyntaxError) {
+    /// closes it, or any other token up to the next delimiter. Its inside is
+    /// not checked: the element must be read strictly later.
+    public mutating func skimElement() throws(JSONSyntaxError) {
         guard offset < bytes.count else { throw error("unexpected end of input") }
         switch bytes[offset] {
         case UInt8(ascii: "\""):

@@ -10,7 +10,7 @@ import Synchronization
 /// received whole is wrapped as it is.
 public final class BatchBytes: Sendable {
     private enum Storage {
-        case whole([UInt8])
+        case whole([UInt8], Range<Int>)
         case arriving(UnsafeMutableBufferPointer<UInt8>)
     }
 
@@ -21,9 +21,15 @@ public final class BatchBytes: Sendable {
     private let filled: Atomic<Int>
 
     /// A body received whole.
-    public init(_ bytes: [UInt8]) {
-        storage = .whole(bytes)
-        filled = Atomic(bytes.count)
+    public convenience init(_ bytes: [UInt8]) {
+        self.init(bytes, within: bytes.indices)
+    }
+
+    /// A body that is part of a larger one received whole (MCP's
+    /// `arguments`), without a copy; offsets count from its first byte.
+    public init(_ bytes: [UInt8], within range: Range<Int>) {
+        storage = .whole(bytes, range.clamped(to: bytes.indices))
+        filled = Atomic(range.clamped(to: bytes.indices).count)
     }
 
     /// An empty body that will hold exactly `capacity` bytes.
@@ -42,7 +48,7 @@ public final class BatchBytes: Sendable {
     /// The size the body was declared with (its whole size once complete).
     public var capacity: Int {
         switch storage {
-        case .whole(let bytes): bytes.count
+        case .whole(_, let range): range.count
         case .arriving(let buffer): buffer.count
         }
     }
@@ -65,8 +71,8 @@ public final class BatchBytes: Sendable {
     /// Calls `body` with the bytes that have arrived so far.
     public func withArrived<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
         switch storage {
-        case .whole(let bytes):
-            return try bytes.withUnsafeBufferPointer { buffer throws(E) in try body(buffer) }
+        case .whole(let bytes, let range):
+            return try bytes.withUnsafeBufferPointer { buffer throws(E) in try body(UnsafeBufferPointer(rebasing: buffer[range])) }
         case .arriving(let buffer):
             return try body(UnsafeBufferPointer(start: buffer.baseAddress, count: count))
         }

@@ -1,3 +1,4 @@
+import CAPICore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -46,14 +47,19 @@ struct MCPEndpoint: Sendable {
     }
 
     /// `tools/call` of `log_event`: the same transport checks, then the raw
-    /// arguments go to the service untouched (no generic JSON tree of 10,000 events).
+    /// arguments go to the service untouched and uncopied (no generic JSON
+    /// tree of 10,000 events). The scan found the arguments by structure
+    /// only; the service reads them as strictly as a REST body. If they are
+    /// not valid JSON, nor is the request: the SDK's path answers it, with
+    /// the JSON-RPC parse error a strict scan would have led to.
     func logEventFastPath(_ head: MCP.HTTPRequest, _ body: [UInt8], _ principal: Principal) async -> Response? {
         guard let call = MCPToolCallScan.scan(body), call.tool == "log_event" else { return nil }
         let context = HTTPValidationContext(httpMethod: "POST")
         if let refusal = MCPRequestServer.validation.validate(head, context: context) {
             return Self.response(refusal)
         }
-        let reply = await service.logEvent(body: Array(body[call.arguments]), principal: principal)
+        let reply = await service.logEvent(body: BatchBytes(body, within: call.arguments), principal: principal)
+        if reply.isInvalidJSON { return nil }
         let result = MCPToolReply.from(status: reply.status, body: reply.body)
         guard let encoded = try? JSONEncoder().encode(result) else { return nil }
         var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)

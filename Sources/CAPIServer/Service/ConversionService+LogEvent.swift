@@ -110,7 +110,9 @@ extension ConversionService {
     static func syntaxFailure(_ syntax: JSONSyntaxError) -> ServiceReply {
         var e = AdCPError(.invalidRequest, invalidJSON)
         e.suggestion = "The body is not valid JSON: \(syntax.message) at byte \(syntax.offset)"
-        return failure(400, e)
+        var reply = failure(400, e)
+        reply.isInvalidJSON = true
+        return reply
     }
 
     /// Events per run: a large batch is cut into runs validated on every core

@@ -7,6 +7,8 @@ public struct ServiceReply: Sendable {
     /// JSON: the AdCP success shape, or `{"errors": [...]}` (CSV for CSV reports).
     public var body: [UInt8]
     public var contentType = "application/json; charset=utf-8"
+    /// The request was refused because it is not valid JSON.
+    public var isInvalidJSON = false
 
     public var isError: Bool { status >= 400 }
 
