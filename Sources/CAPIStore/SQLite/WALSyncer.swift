@@ -115,7 +115,7 @@ private final class WALFile: Sendable {
 
     let walPath: String
     let databasePath: String
-    private let open = Mutex(Open())
+    private let opened = Mutex(Open())
 
     init(databasePath: String) {
         self.databasePath = databasePath
@@ -123,11 +123,11 @@ private final class WALFile: Sendable {
     }
 
     deinit {
-        open.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
+        opened.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
     }
 
     func sync() throws {
-        try open.withLock { file in
+        try opened.withLock { file in
             var status = stat()
             guard stat(walPath, &status) == 0 else {
                 // No WAL: the last connection closed and checkpointed it;
@@ -137,19 +137,29 @@ private final class WALFile: Sendable {
             }
             if file.descriptor < 0 || file.inode != UInt(status.st_ino) {
                 if file.descriptor >= 0 { close(file.descriptor) }
-                file.descriptor = Glibc.open(walPath, O_RDONLY | O_CLOEXEC)
+                file.descriptor = open(walPath, O_RDONLY | O_CLOEXEC)
                 guard file.descriptor >= 0 else { throw WALSyncError(call: "open", path: walPath, errno: errno) }
                 file.inode = UInt(status.st_ino)
             }
-            guard fdatasync(file.descriptor) == 0 else { throw WALSyncError(call: "fdatasync", path: walPath, errno: errno) }
+            guard Self.dataSync(file.descriptor) == 0 else { throw WALSyncError(call: "fdatasync", path: walPath, errno: errno) }
         }
     }
 
     private static func syncOnce(_ path: String) throws {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw WALSyncError(call: "open", path: path, errno: errno) }
         defer { close(descriptor) }
-        guard fdatasync(descriptor) == 0 else { throw WALSyncError(call: "fdatasync", path: path, errno: errno) }
+        guard dataSync(descriptor) == 0 else { throw WALSyncError(call: "fdatasync", path: path, errno: errno) }
+    }
+
+    /// The file's data on disk: `fdatasync` where there is one (Linux, as
+    /// SQLite itself uses there), `fsync` elsewhere.
+    private static func dataSync(_ descriptor: Int32) -> Int32 {
+        #if os(Linux)
+        fdatasync(descriptor)
+        #else
+        fsync(descriptor)
+        #endif
     }
 }
 
