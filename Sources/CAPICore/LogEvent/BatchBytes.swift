@@ -28,8 +28,9 @@ public final class BatchBytes: Sendable {
     /// A body that is part of a larger one received whole (MCP's
     /// `arguments`), without a copy; offsets count from its first byte.
     public init(_ bytes: [UInt8], within range: Range<Int>) {
-        storage = .whole(bytes, range.clamped(to: bytes.indices))
-        filled = Atomic(range.clamped(to: bytes.indices).count)
+        let range = range.clamped(to: bytes.indices)
+        storage = .whole(bytes, range)
+        filled = Atomic(range.count)
     }
 
     /// An empty body that will hold exactly `capacity` bytes.

@@ -85,7 +85,9 @@ public final class SQLiteStore: ConversionStore {
 
     /// A transaction whose caller is told it is on disk: committed, then
     /// covered by a sync of the WAL that began after the commit. Meanwhile
-    /// the writer is free for the next transaction.
+    /// the writer is free for the next transaction. One that only read
+    /// (an idempotent replay) waits too: what it read may be another
+    /// request's commit whose sync is still under way.
     func durableWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         let value = try await pool.write(updates)
         try await walSyncer.sync()
