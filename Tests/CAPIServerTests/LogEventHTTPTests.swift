@@ -47,6 +47,33 @@ import Testing
         }
     }
 
+    /// Payloads are stored compact (`CompactEventJSON`) and come back as
+    /// the sender wrote them, byte for byte: white space, escapes, key order,
+    /// members the server does not know, key-like text inside strings.
+    @Test func storedPayloadsComeBackByteForByte() async throws {
+        try await withAcme { server, key in
+            let time = server.purchase("x")["event_time"]?.stringValue ?? ""
+            let events: [[UInt8]] = [
+                Array(#"{"event_id":"p1","event_type":"purchase","event_time":"\#(time)","action_source":"website","event_source_url":"https://shop.example.com/done","user_match":{"uids":[{"type":"rampid","value":"XY1"}],"click_id":"c1","click_id_type":"sc3clid"},"custom_data":{"value":12.5,"currency":"USD","contents":[{"id":"SKU-1","quantity":2,"price":6.25}]}}"#.utf8),
+                Array("{\n  \"event_type\" : \"lead\",\n\t\"event_id\": \"p2\", \"event_time\":\"\(time)\",\r\n \"partner\": {\"note\": \"\\\"event_id\\\":\\\"x\\\" caf\u{e9} \\u00e9\"}, \"user_match\":{\"click_id\":\"c2\",\"click_id_type\":\"sc3clid\"}}".utf8),
+                Array(#"{"event_id":"p3","event_type":"purchase","event_time":"\#(time)","user_match":{"hashed_email":"\#(String(repeating: "ab", count: 32))"},"custom_data":{"value":1,"currency":"EUR","order_id":"\"event_type\":\"lead\""}}"#.utf8),
+            ]
+            let body = Array(#"{"event_source_id":"web","events":["#.utf8) + events.joined(separator: Array(",".utf8)) + Array("]}".utf8)
+            let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
+            #expect(reply.status == 200, "\(reply.text)")
+            #expect(reply.json["events_processed"]?.intValue == 3)
+            let stored = try DatabaseProbe(path: server.databasePath).blobs("SELECT payload FROM events ORDER BY seq")
+            #expect(stored.count == 3)
+            for (payload, event) in zip(stored, events) {
+                #expect(payload.first == CompactEventJSON.marker)
+                #expect(payload.count < event.count, "stored compact")
+                #expect(payload.withUnsafeBufferPointer { CompactEventJSON.expand($0) } == event)
+            }
+            let json = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events ORDER BY seq")
+            #expect(json == events.map { String(decoding: $0, as: UTF8.self) })
+        }
+    }
+
     @Test func acceptsAValidBatchAndStoresItDurably() async throws {
         try await withAcme { server, key in
             let reply = try await server.logEvents(key: key, source: "web", [server.purchase("o1"), server.purchase("o2")])
@@ -107,7 +134,7 @@ import Testing
             #expect(stored == expected)
             let probe = DatabaseProbe(path: server.databasePath)
             let mismatched = try probe.count("""
-                SELECT COUNT(*) FROM (SELECT *, CAST(payload AS TEXT) AS p FROM events) WHERE NOT (
+                SELECT COUNT(*) FROM (SELECT *, event_json(payload) AS p FROM events) WHERE NOT (
                     account_id = 'acme' AND event_source_id = 'web'
                     AND event_id = json_extract(p, '$.event_id') AND event_type = json_extract(p, '$.event_type')
                     AND abs(event_time - CAST(round((julianday(json_extract(p, '$.event_time')) - 2440587.5) * 86400000) AS INTEGER)) <= 1
@@ -134,7 +161,7 @@ import Testing
             #expect(failure["event_id"]?.stringValue == "bad")
             #expect(failure["code"]?.stringValue == "VALIDATION_ERROR")
             #expect(failure["field"]?.stringValue == "events[1].user_match.hashed_email")
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT CAST(payload AS TEXT) FROM events")
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events")
             #expect(stored.count == 1)
             #expect(!stored.joined().contains("bob@example.com"), "raw PII is never stored")
         }
@@ -201,7 +228,7 @@ import Testing
             let event = server.purchase("x1", extra: ["partner_ref": .object(["campaign": .string("bf-2026")])])
             let reply = try await server.logEvents(key: key, source: "web", [event])
             #expect(reply.status == 200)
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT CAST(payload AS TEXT) FROM events")
+            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events")
             #expect(stored.first?.contains(#""partner_ref":{"campaign":"bf-2026"}"#) == true)
         }
     }

@@ -258,8 +258,8 @@ struct AttributionPass {
             return IdentityKey.storageKeys(inList: SQLiteRow.text(stmt, list))
         }
         guard let bytes = sqlite3_column_blob(stmt, payload) else { return [] }
-        return IdentityKey.storageKeys(ofStoredEvent: UnsafeBufferPointer(
-            start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, payload))))
+        let stored = UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, payload)))
+        return CompactEventJSON.withJSON(stored) { IdentityKey.storageKeys(ofStoredEvent: $0) }
     }
 
     /// An exposure that shares a key with the conversion being decided.

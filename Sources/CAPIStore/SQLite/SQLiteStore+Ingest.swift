@@ -25,44 +25,42 @@ extension SQLiteStore {
 
     /// The hot path: events go in `rowsPerInsert` to a statement, bound
     /// through SQLite's C API so no per-event argument arrays or payload
-    /// copies are made; each payload is bound straight from the request body.
-    /// Runs are written as they arrive, while later ones are still being
-    /// validated.
+    /// copies are made: strings are bound from each event's text, payloads
+    /// from its run's `payloads`. Runs are written as they arrive, while
+    /// later ones are still being validated.
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let many = try db.cachedStatement(sql: insertEventsSQL).sqliteStatement
         let one = try db.cachedStatement(sql: insertEventSQL).sqliteStatement
         let connection = db.sqliteConnection
         var inserted = 0
         var accepted = 0
-        try batch.body.withArrived { body throws(any Error) in
-            defer {
-                for stmt in [many, one] {
-                    sqlite3_reset(stmt)
-                    sqlite3_clear_bindings(stmt)  // the payload pointers die with this closure
-                }
-            }
-            // Bindings outlive a reset: what every row shares is bound once.
+        defer {
             for stmt in [many, one] {
-                SQLiteBind.text(stmt, 1, batch.accountID)
-                SQLiteBind.text(stmt, 2, batch.eventSourceID)
-                sqlite3_bind_int64(stmt, 3, batch.receivedAt)
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)  // the bound pointers die with their run
             }
-            try batch.runs.takeEach { validated in
-                accepted += validated.accepted.count
-                try validated.accepted.withUnsafeBufferPointer { events in
-                    var start = events.startIndex
-                    while start < events.endIndex {
-                        let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
-                        let stmt = rows == 1 ? one : many
-                        try bindRows(stmt, events[start..<start + rows], row: 0, body: body) {
-                            try SQLiteRow.execute(stmt, db)
-                            inserted += Int(sqlite3_changes(connection))
-                            sqlite3_reset(stmt)
-                        }
-                        start += rows
+        }
+        // Bindings outlive a reset: what every row shares is bound once.
+        for stmt in [many, one] {
+            SQLiteBind.text(stmt, 1, batch.accountID)
+            SQLiteBind.text(stmt, 2, batch.eventSourceID)
+            sqlite3_bind_int64(stmt, 3, batch.receivedAt)
+        }
+        try batch.runs.takeEach { validated in
+            accepted += validated.accepted.count
+            try validated.withPayloads { payloads in try validated.accepted.withUnsafeBufferPointer { events in
+                var start = events.startIndex
+                while start < events.endIndex {
+                    let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
+                    let stmt = rows == 1 ? one : many
+                    try bindRows(stmt, events[start..<start + rows], row: 0, payloads: payloads) {
+                        try SQLiteRow.execute(stmt, db)
+                        inserted += Int(sqlite3_changes(connection))
+                        sqlite3_reset(stmt)
                     }
+                    start += rows
                 }
-            }
+            } }
         }
         var counters = batch.runs.report.counters
         counters.accepted = accepted
@@ -107,7 +105,7 @@ extension SQLiteStore {
     /// inside the one before, and the step runs inside them all.
     static func bindRows(
         _ stmt: OpaquePointer?, _ events: Slice<UnsafeBufferPointer<ConversionEvent>>, row: Int32,
-        body: UnsafeBufferPointer<UInt8>, then step: () throws -> Void
+        payloads: StoredPayloads, then step: () throws -> Void
     ) throws {
         guard let e = events.first else { return try step() }
         let p = 4 + row * parametersPerEvent
@@ -115,15 +113,15 @@ extension SQLiteStore {
         sqlite3_bind_int64(stmt, p + 2, e.eventTime)
         SQLiteBind.text(stmt, p + 3, e.actionSource?.rawValue)
         SQLiteBind.double(stmt, p + 4, e.value)
-        let raw = e.raw
-        sqlite3_bind_blob(stmt, p + 9, body.baseAddress.map { $0 + raw.lowerBound }, Int32(raw.count), nil)
+        let payload = payloads[events.startIndex]
+        sqlite3_bind_blob(stmt, p + 9, payload.baseAddress, Int32(payload.count), nil)
         try e.text.bytes.withUnsafeBufferPointer { text in
             SQLiteBind.text(stmt, p + 1, text, e.eventIDSpan)
             SQLiteBind.text(stmt, p + 5, text, e.currencySpan)
             SQLiteBind.text(stmt, p + 6, text, e.orderIDSpan)
             SQLiteBind.text(stmt, p + 7, text, e.identifierSpans.clickID)
             SQLiteBind.text(stmt, p + 8, text, e.identifierSpans.clickIDType)
-            try bindRows(stmt, events.dropFirst(), row: row + 1, body: body, then: step)
+            try bindRows(stmt, events.dropFirst(), row: row + 1, payloads: payloads, then: step)
         }
     }
 

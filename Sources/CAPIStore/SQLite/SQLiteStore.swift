@@ -48,6 +48,16 @@ public final class SQLiteStore: ConversionStore {
     /// take ≈ 5 ms less from C (docs/benchmarks.md).
     static let memoryStatisticsOff = capi_sqlite_disable_memory_statistics() == SQLITE_OK
 
+    /// `event_json(payload)`: a stored event's JSON as it was sent
+    /// (payloads are stored compact, `CompactEventJSON`), for queries that
+    /// read inside it.
+    public static let eventJSON = DatabaseFunction("event_json", argumentCount: 1, pure: true) { values in
+        guard let data = Data.fromDatabaseValue(values[0]) else { return nil }
+        return data.withUnsafeBytes { raw in
+            String(decoding: CompactEventJSON.expand(raw.bindMemory(to: UInt8.self)), as: UTF8.self)
+        }
+    }
+
     public init(path: String, workload: Workload = .server) throws {
         _ = Self.memoryStatisticsOff
         let directory = (path as NSString).deletingLastPathComponent
@@ -60,6 +70,7 @@ public final class SQLiteStore: ConversionStore {
         config.busyMode = .timeout(10)
         let checkpointer = WALCheckpointer(path: path)
         config.prepareDatabase { db in
+            db.add(function: Self.eventJSON)
             // Takes effect only while the file is new (the writer opens first);
             // an existing database keeps its page size.
             try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")

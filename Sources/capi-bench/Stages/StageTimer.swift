@@ -27,6 +27,11 @@ struct StageTimer {
             let ranges = (try? LogEventDecoder.decodeEnvelope(buffer, maxEvents: events))?.eventRanges ?? []
             let decoded = ranges.compactMap { try? LogEventDecoder.decodeEvent(buffer, at: $0) }
             let accepted = decoded.enumerated().compactMap { try? validator.validate($1, index: $0).get() }
+            let stored = accepted.map { event in
+                var payload: [UInt8] = []
+                CompactEventJSON.append(UnsafeBufferPointer(rebasing: buffer[event.raw]), to: &payload)
+                return payload
+            }
             return [
                 time("envelope: find the events") {
                     (try? LogEventDecoder.decodeEnvelope(buffer, maxEvents: events))?.eventRanges?.count ?? 0
@@ -42,10 +47,18 @@ struct StageTimer {
                 time("a run: both, as served") {
                     ValidatedEvents(buffer, ranges: ranges[...], firstIndex: 0, validator: validator).accepted.count
                 },
+                time("compact the payloads (in a run)") {
+                    var out: [UInt8] = []
+                    out.reserveCapacity(buffer.count)
+                    for event in accepted { CompactEventJSON.append(UnsafeBufferPointer(rebasing: buffer[event.raw]), to: &out) }
+                    return out.count
+                },
                 // Not on the request path: the attribution worker's share.
                 time("worker: keys from stored events") {
-                    accepted.reduce(0) { n, event in
-                        n &+ IdentityKey.storageKeys(ofStoredEvent: UnsafeBufferPointer(rebasing: buffer[event.raw])).count
+                    stored.reduce(0) { n, payload in
+                        n &+ payload.withUnsafeBufferPointer { stored in
+                            CompactEventJSON.withJSON(stored) { IdentityKey.storageKeys(ofStoredEvent: $0).count }
+                        }
                     }
                 },
             ]
