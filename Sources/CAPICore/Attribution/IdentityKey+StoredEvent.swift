@@ -1,12 +1,17 @@
 extension IdentityKey {
     /// The storage keys of an accepted event, read back from its stored
-    /// payload (the event's JSON as sent), strongest first.
+    /// payload (the event's JSON as sent, compact or plain:
+    /// `CompactEventJSON`), strongest first.
     ///
     /// The attribution worker derives them here, once per conversion, so the
     /// request path neither builds nor stores them: the same `user_match`
     /// decoder and identifier rules as at ingestion give the same keys. A
     /// payload that no longer reads as an event has no keys.
     public static func storageKeys(ofStoredEvent payload: UnsafeBufferPointer<UInt8>) -> [String] {
+        CompactEventJSON.withJSON(payload) { storageKeys(ofEventJSON: $0) }
+    }
+
+    private static func storageKeys(ofEventJSON payload: UnsafeBufferPointer<UInt8>) -> [String] {
         guard let (match, text) = try? LogEventDecoder.storedUserMatch(payload),
               let spans = try? EventValidator.identifierRules.checkUserMatch(match, in: text)
         else { return [] }

@@ -383,28 +383,8 @@ public struct JSONReader: ~Copyable {
     /// character. Eight bytes at a time: most of a batch is string bytes.
     @inline(__always)
     func plainRun(from start: Int) -> Int {
-        var i = start
-        if let base = bytes.baseAddress {
-            let raw = UnsafeRawPointer(base)
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            while i + 8 <= bytes.count {
-                let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                let quote = v ^ (ones &* 0x22)
-                let backslash = v ^ (ones &* 0x5C)
-                // A byte's high bit is set where it is zero (after the xor) or below 0x20;
-                // the lowest one flagged is always a real match.
-                let flags = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((v &- ones &* 0x20) & ~v)
-                let found = flags & (ones &* 0x80)
-                if found != 0 { return i + found.trailingZeroBitCount / 8 }
-                i += 8
-            }
-        }
-        while i < bytes.count {
-            let c = bytes[i]
-            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return i }
-            i += 1
-        }
-        return i
+        guard let base = bytes.baseAddress else { return start }
+        return ByteScan.firstIndex(base, from: start, count: bytes.count, controlOr: (UInt8(ascii: "\""), UInt8(ascii: "\\")))
     }
 
     /// Requires that only white space remains.

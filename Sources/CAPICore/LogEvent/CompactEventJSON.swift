@@ -85,7 +85,7 @@ public enum CompactEventJSON {
     @inline(__always)
     private static func forEachToken(_ base: UnsafePointer<UInt8>, _ count: Int, _ body: (Int, Token) -> Void) {
         var i = 1
-        while case let next = nextInteresting(base, from: i, count: count, braces: false), next < count {
+        while case let next = ByteScan.firstIndex(base, from: i, count: count, controlOr: nil), next < count {
             let c = base[next]
             if c == extended, next + 1 < count {
                 body(next, Token(byte: c, number: base[next + 1]))
@@ -110,7 +110,9 @@ public enum CompactEventJSON {
         // After a pattern that opens a string value, the next quote most
         // likely closes it: no key starts there, so it is not looked up.
         var inString = false
-        while case let next = nextInteresting(base, from: i, count: count, braces: true), next < count {
+        // Bytes below 0x20 (token bytes unless white space), and `"` or `{`,
+        // where a pattern may begin.
+        while case let next = ByteScan.firstIndex(base, from: i, count: count, controlOr: (0x22, 0x7B)), next < count {
             let c = base[next]
             if c < 0x20 {
                 guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
@@ -141,36 +143,6 @@ public enum CompactEventJSON {
         }
         (out + w).update(from: base + copied, count: count - copied)
         return w + count - copied
-    }
-
-    /// The index of the next `"`, `{` or byte below 0x20 from `start`, or
-    /// `count`: eight bytes at a time, as `JSONReader.plainRun` does.
-    /// (`braces` false: only bytes below 0x20.)
-    @inline(__always)
-    private static func nextInteresting(_ base: UnsafePointer<UInt8>, from start: Int, count: Int, braces: Bool) -> Int {
-        var i = start
-        let raw = UnsafeRawPointer(base)
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        while i + 8 <= count {
-            let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            // A byte's high bit is set where it is zero (after the xor) or
-            // below 0x20; the lowest one flagged is always a real match.
-            var flags = (v &- ones &* 0x20) & ~v
-            if braces {
-                let quote = v ^ (ones &* 0x22)
-                let brace = v ^ (ones &* 0x7B)
-                flags |= ((quote &- ones) & ~quote) | ((brace &- ones) & ~brace)
-            }
-            let found = flags & (ones &* 0x80)
-            if found != 0 { return i + found.trailingZeroBitCount / 8 }
-            i += 8
-        }
-        while i < count {
-            let c = base[i]
-            if c < 0x20 || (braces && (c == 0x22 || c == 0x7B)) { return i }
-            i += 1
-        }
-        return count
     }
 }
 

@@ -56,5 +56,4 @@ public struct ValidatedEvents: Sendable {
             return false
         }
     }
-
 }

@@ -37,9 +37,12 @@ struct MCPToolCallScan {
                                 tool = try r.readString()
                             } else if key.matches("arguments") {
                                 let start = r.valueStart()
-                                let isObject = try r.peekKind() == .object
-                                if isObject { try r.skimElement() } else { try r.skipValue() }
-                                if isObject { arguments = start..<r.offset }
+                                if try r.peekKind() == .object {
+                                    try r.skimElement()
+                                    arguments = start..<r.offset
+                                } else {
+                                    try r.skipValue()
+                                }
                             } else {
                                 try r.skipValue()
                             }

@@ -67,8 +67,9 @@ extension SQLiteStore {
         }
     }
 
+    /// Bookkeeping: the request that touched the key does not wait for the disk.
     public func touchAPIKey(hash: String, at: Int64) async throws {
-        try await durableWrite { db in
+        try await unsyncedWrite { db in
             try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE key_hash = ?", arguments: [at, hash])
         }
     }

@@ -9,7 +9,7 @@ extension SQLiteStore {
     static func exposureChunk(maxConversions: Int) -> Int { min(20_000, max(1, maxConversions) * 40) }
 
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
-        try await derivedWrite { db in
+        try await unsyncedWrite { db in
             let started = ContinuousClock.now
             var pass = try AttributionPass(db, at: at)
             let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
@@ -19,7 +19,7 @@ extension SQLiteStore {
     }
 
     public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {
-        try await derivedWrite { db in
+        try await unsyncedWrite { db in
             var pass = try AttributionPass(db, at: at)
             return try pass.rebuild(from: from ?? .min, to: to ?? .max)
         }
@@ -258,8 +258,8 @@ struct AttributionPass {
             return IdentityKey.storageKeys(inList: SQLiteRow.text(stmt, list))
         }
         guard let bytes = sqlite3_column_blob(stmt, payload) else { return [] }
-        let stored = UnsafeBufferPointer(start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, payload)))
-        return CompactEventJSON.withJSON(stored) { IdentityKey.storageKeys(ofStoredEvent: $0) }
+        return IdentityKey.storageKeys(ofStoredEvent: UnsafeBufferPointer(
+            start: bytes.assumingMemoryBound(to: UInt8.self), count: Int(sqlite3_column_bytes(stmt, payload))))
     }
 
     /// An exposure that shares a key with the conversion being decided.

@@ -48,19 +48,21 @@ extension SQLiteStore {
         }
         try batch.runs.takeEach { validated in
             accepted += validated.accepted.count
-            try validated.withPayloads { payloads in try validated.accepted.withUnsafeBufferPointer { events in
-                var start = events.startIndex
-                while start < events.endIndex {
-                    let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
-                    let stmt = rows == 1 ? one : many
-                    try bindRows(stmt, events[start..<start + rows], row: 0, payloads: payloads) {
-                        try SQLiteRow.execute(stmt, db)
-                        inserted += Int(sqlite3_changes(connection))
-                        sqlite3_reset(stmt)
+            try validated.withPayloads { payloads in
+                try validated.accepted.withUnsafeBufferPointer { events in
+                    var start = events.startIndex
+                    while start < events.endIndex {
+                        let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
+                        let stmt = rows == 1 ? one : many
+                        try bindRows(stmt, events[start..<start + rows], row: 0, payloads: payloads) {
+                            try SQLiteRow.execute(stmt, db)
+                            inserted += Int(sqlite3_changes(connection))
+                            sqlite3_reset(stmt)
+                        }
+                        start += rows
                     }
-                    start += rows
                 }
-            } }
+            }
         }
         var counters = batch.runs.report.counters
         counters.accepted = accepted

@@ -105,11 +105,11 @@ public final class SQLiteStore: ConversionStore {
         return value
     }
 
-    /// A transaction that writes only what can be derived again
-    /// (attributions): nothing waits for the disk. The next sync of the WAL
-    /// covers it too, and a crash before that loses only a pass that the
-    /// worker does again.
-    func derivedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+    /// A transaction that nobody is told is on disk, so nothing waits for
+    /// it: what can be derived again (attribution passes) or bookkeeping (a
+    /// key's last use). The next sync of the WAL covers it too; a crash
+    /// before that loses only a pass the worker does again, or a timestamp.
+    func unsyncedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.write(updates)
     }
 

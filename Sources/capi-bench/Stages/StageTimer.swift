@@ -56,9 +56,7 @@ struct StageTimer {
                 // Not on the request path: the attribution worker's share.
                 time("worker: keys from stored events") {
                     stored.reduce(0) { n, payload in
-                        n &+ payload.withUnsafeBufferPointer { stored in
-                            CompactEventJSON.withJSON(stored) { IdentityKey.storageKeys(ofStoredEvent: $0).count }
-                        }
+                        n &+ payload.withUnsafeBufferPointer { IdentityKey.storageKeys(ofStoredEvent: $0).count }
                     }
                 },
             ]
