@@ -75,7 +75,7 @@ public struct AttributionProgress: Sendable, Equatable {
     public var conversions: Int
     /// Earlier conversions re-examined because of new exposures.
     public var reexamined: Int
-    /// How long the pass held the writer (not counting the wait for it).
+    /// How long the pass held the writer, its commit included (not the wait for it).
     public var held: Duration
     public var isIdle: Bool { conversions == 0 && reexamined == 0 }
 

@@ -66,6 +66,41 @@ import Testing
         #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") } == 4)
     }
 
+    /// The v4 migration keeps only attributed conversions in the index by
+    /// media buy, on a database that already holds attributions, and the
+    /// delivery report's query still reads through it.
+    @Test func theIndexByMediaBuyHoldsOnlyAttributedConversions() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
+        try SQLiteSchema.migrator.migrate(store.pool, upTo: "v3-dedup-id-first")
+        try await store.pool.write { db in
+            for (seq, status, buy) in [(1, "attributed", "mb-1"), (2, "unattributed", nil), (3, "duplicate", nil), (4, "attributed", "mb-2")] {
+                try db.execute(sql: """
+                    INSERT INTO attributions (event_seq, account_id, event_source_id, event_type, event_id, event_time,
+                        received_at, status, media_buy_id, package_id, creative_id, attributed_at)
+                    VALUES (?, 'acme', 'web', 'purchase', ?, ?, 0, ?, ?, ?, ?, 0)
+                    """, arguments: [seq, "o-\(seq)", seq * 1_000, status, buy, buy.map { _ in "pkg" }, buy.map { _ in "cr" }])
+            }
+        }
+        try await store.migrate()
+        let (partial, plan, rows) = try await store.pool.read { db in
+            (
+                try Bool.fetchOne(db, sql: "SELECT partial FROM pragma_index_list('attributions') WHERE name = 'attributions_by_buy'"),
+                try Row.fetchAll(db, sql: """
+                    EXPLAIN QUERY PLAN SELECT COUNT(*) FROM attributions
+                    WHERE status = 'attributed' AND media_buy_id IN ('mb-1', 'mb-2') AND event_time >= 0 AND event_time < 9999
+                    """).map { $0["detail"] as String? ?? "" }.joined(separator: " "),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attributions INDEXED BY attributions_by_buy WHERE status = 'attributed'")
+            )
+        }
+        #expect(partial == true)
+        #expect(plan.contains("attributions_by_buy"), "\(plan)")
+        #expect(rows == 2)
+        let report = try await store.deliveryFacts(mediaBuyIDs: ["mb-1", "mb-2"], from: nil, to: nil)
+        #expect(report.conversions.map(\.count).reduce(0, +) == 2)
+    }
+
     /// The first store of a process turns SQLite's memory statistics off;
     /// once they are off, SQLite counts no memory. (Another connection opened
     /// first in the same process leaves them on, and SQLite counts.)

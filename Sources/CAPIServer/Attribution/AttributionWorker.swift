@@ -11,7 +11,11 @@ import ServiceLifecycle
 /// sending events, its passes are cut to about `busyPass` long, so a request
 /// never waits long behind one (a conversion costs ≈ 95 µs of writer time on
 /// a busy server: a full pass of 500 held the writer ≈ 50 ms), and after each
-/// the worker rests (`keepsResting`): at least as long as the pass took, then
+/// the worker rests (`keepsResting`). A pass's time includes its commit,
+/// which writes ≈ 3 WAL pages a conversion (its identity keys land all over
+/// their index): timed without it, the worker took far more than its share
+/// and sustained ingestion fell from run to run (docs/benchmarks.md, eighth
+/// round). It rests at least as long as the pass took, then
 /// on while an ingest write is in flight, up to `restWhileBusy` times as long.
 /// Clients that keep the writer busy get nine tenths of it, since they wait
 /// on every write and attribution does not; clients that leave it free leave

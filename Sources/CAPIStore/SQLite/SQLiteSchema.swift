@@ -188,6 +188,16 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX events_dedup ON events(event_id, event_type, event_source_id, account_id);
                 """)
         }
+        // Delivery reports read only attributed conversions by media buy;
+        // the rest (most conversions: unattributed, duplicates) need no
+        // entry. Every entry was a random insert by event time, a WAL page
+        // per row for the attribution worker (docs/benchmarks.md, eighth round).
+        migrator.registerMigration("v4-attributions-by-buy-partial") { db in
+            try db.execute(sql: """
+                DROP INDEX attributions_by_buy;
+                CREATE INDEX attributions_by_buy ON attributions(media_buy_id, event_time) WHERE status = 'attributed';
+                """)
+        }
         return migrator
     }
 }

@@ -8,13 +8,22 @@ extension SQLiteStore {
     /// kept short (the worker's, while clients send) stays short.
     static func exposureChunk(maxConversions: Int) -> Int { min(20_000, max(1, maxConversions) * 40) }
 
+    /// One pass, as an unsynced write. `held` counts its commit too: the
+    /// commit writes a WAL frame for every index page the pass's keys
+    /// touched (they land all over `event_keys_lookup`), often megabytes,
+    /// and the worker paces itself by `held` (docs/benchmarks.md, eighth round).
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
-        try await unsyncedWrite { db in
+        try await pool.writeWithoutTransaction { db in
             let started = ContinuousClock.now
-            var pass = try AttributionPass(db, at: at)
-            let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
-            let conversions = try pass.attributeNewConversions(limit: maxConversions)
-            return AttributionProgress(conversions: conversions, reexamined: reexamined, held: ContinuousClock.now - started)
+            var progress = AttributionProgress(conversions: 0, reexamined: 0)
+            try db.inTransaction {
+                var pass = try AttributionPass(db, at: at)
+                progress.reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
+                progress.conversions = try pass.attributeNewConversions(limit: maxConversions)
+                return .commit
+            }
+            progress.held = ContinuousClock.now - started
+            return progress
         }
     }
 

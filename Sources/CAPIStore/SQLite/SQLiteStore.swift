@@ -106,7 +106,8 @@ public final class SQLiteStore: ConversionStore {
     }
 
     /// A transaction that nobody is told is on disk, so nothing waits for
-    /// it: what can be derived again (attribution passes) or bookkeeping (a
+    /// it: what can be derived again (attribution passes; `attributePending`
+    /// begins its own transaction, to time its commit too) or bookkeeping (a
     /// key's last use). The next sync of the WAL covers it too; a crash
     /// before that loses only a pass the worker does again, or a timestamp.
     func unsyncedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {

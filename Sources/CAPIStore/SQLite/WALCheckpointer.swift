@@ -29,6 +29,7 @@ final class WALCheckpointer: Sendable {
     private let pageSize = Atomic<Int>(4_096)
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
+    private let connection = Mutex<OpaquePointer?>(nil)
 
     init(path: String, softLimit: Int = 4 << 20, hardLimit: Int = 64 << 20) {
         self.path = path
@@ -69,14 +70,27 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// One PASSIVE checkpoint on a short-lived connection (opening one costs
-    /// far less than the copy, and none is left open when the store goes).
+    /// One PASSIVE checkpoint, on a connection of the checkpointer's own,
+    /// opened on first use and kept: opening one reads the whole schema,
+    /// which under sustained load (a checkpoint every few tens of
+    /// milliseconds) cost about 1 % of the machine (docs/benchmarks.md,
+    /// eighth round). Only the checkpoint queue touches it.
     func checkpoint() {
-        var connection: OpaquePointer?
-        defer { sqlite3_close_v2(connection) }
-        // READWRITE without CREATE: a database removed meanwhile is not recreated.
-        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else { return }
-        sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
-        sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        connection.withLock { connection in
+            if connection == nil {
+                // READWRITE without CREATE: a database removed meanwhile is not recreated.
+                guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+                    sqlite3_close_v2(connection)
+                    connection = nil
+                    return
+                }
+                sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
+            }
+            sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+    }
+
+    deinit {
+        _ = connection.withLock { sqlite3_close_v2($0) }
     }
 }

@@ -11,7 +11,11 @@ import Foundation
 ///    conversions (10,000-event log_event batches over REST), untimed;
 /// 3. stop the server and copy the database aside;
 /// 4. per repetition: restore the copy and time `capi attribute --database P`
-///    (every pending pass, then exit) from process start to exit;
+///    (every pending pass, then exit) from process start to exit. Every copy
+///    is flushed to the disk before the clock starts: otherwise the kernel
+///    writes a gigabyte of it back during the timed run, which then took
+///    up to 40 % longer than one on a database at rest (docs/benchmarks.md,
+///    eighth round);
 /// 5. start the server again and read the source's `attributed` counter
 ///    (`GET /agentic/v1/event-sources/bench`, last 7 days) to confirm.
 struct AttributionScenario {
@@ -84,7 +88,9 @@ struct AttributionScenario {
         try fm.createDirectory(at: snapshot, withIntermediateDirectories: true)
         let files = ["", "-wal", "-shm"].map { server.databasePath + $0 }.filter { fm.fileExists(atPath: $0) }
         for f in files {
-            try fm.copyItem(atPath: f, toPath: snapshot.appendingPathComponent((f as NSString).lastPathComponent).path)
+            let copy = snapshot.appendingPathComponent((f as NSString).lastPathComponent).path
+            try fm.copyItem(atPath: f, toPath: copy)
+            try Self.flushToDisk(copy)
         }
         var seconds: [Double] = []
         var cliCount: Int?
@@ -93,6 +99,7 @@ struct AttributionScenario {
                 for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: server.databasePath + suffix) }
                 for f in files {
                     try fm.copyItem(atPath: snapshot.appendingPathComponent((f as NSString).lastPathComponent).path, toPath: f)
+                    try Self.flushToDisk(f)
                 }
             }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -115,6 +122,13 @@ struct AttributionScenario {
         return Result(
             seconds: seconds, examinedByCLI: cliCount, attributedCounter: counter, expected: data.expectedAttributed,
             loadSeconds: loadSeconds)
+    }
+
+    /// Writes the file's data to the disk now (`FileHandle.synchronize`, an fsync).
+    static func flushToDisk(_ path: String) throws {
+        guard let handle = FileHandle(forUpdatingAtPath: path) else { throw BenchError("cannot open \(path) to flush it") }
+        defer { try? handle.close() }
+        try handle.synchronize()
     }
 
     /// `capi attribute` prints "attributed N new conversions, …": N counts
