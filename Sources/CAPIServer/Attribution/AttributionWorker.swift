@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// and sustained ingestion fell from run to run (docs/benchmarks.md, eighth
 /// round). It rests at least as long as the pass took, then
 /// on while an ingest write is in flight, up to `restWhileBusy` times as long.
-/// Clients that keep the writer busy get nine tenths of it, since they wait
+/// Clients that keep the writer busy get nineteen twentieths of it, since they wait
 /// on every write and attribution does not; clients that leave it free leave
 /// the rest to attribution, which then still advances. When clients are not
 /// sending, it runs flat out in full passes.
@@ -33,8 +33,12 @@ struct AttributionWorker: Service {
     /// The longest rest per unit of pass time while clients are sending,
     /// which they get while they keep writing. At 4 (a fifth of the writer
     /// to attribution), 4 clients sending 1,000-event batches stored
-    /// 80–82k events/s; at 9, 92–94k (docs/benchmarks.md, sixth round).
-    static let restWhileBusy = 9
+    /// 80–82k events/s; at 9, 92–94k (sixth round, when a pass's commit went
+    /// untimed). With the commit timed, 9 left them 95–103k and 19 (a
+    /// twentieth) 102–107k in alternating runs (eighth round). Attribution
+    /// cannot keep up with such a load at either share; it catches up at
+    /// full speed once clients stop.
+    static let restWhileBusy = 19
     /// The shortest rest per unit of pass time while clients are sending.
     static let leastRestWhileBusy = 1
     /// How often a resting worker looks whether an ingest write is in flight.
