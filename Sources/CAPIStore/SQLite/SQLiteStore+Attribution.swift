@@ -8,23 +8,19 @@ extension SQLiteStore {
     /// kept short (the worker's, while clients send) stays short.
     static func exposureChunk(maxConversions: Int) -> Int { min(20_000, max(1, maxConversions) * 40) }
 
-    /// One pass, as an unsynced write. `held` counts its commit too: the
-    /// commit writes a WAL frame for every index page the pass's keys
-    /// touched (they land all over `event_keys_lookup`), often megabytes,
-    /// and the worker paces itself by `held` (docs/benchmarks.md, eighth round).
+    /// One pass. `held` counts its commit too: the commit writes a WAL frame
+    /// for every index page the pass's keys touched (they land all over
+    /// `event_keys_lookup`), often megabytes, and the worker paces itself by
+    /// `held` (docs/benchmarks.md, eighth round).
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
-        try await pool.writeWithoutTransaction { db in
-            let started = ContinuousClock.now
-            var progress = AttributionProgress(conversions: 0, reexamined: 0)
-            try db.inTransaction {
-                var pass = try AttributionPass(db, at: at)
-                progress.reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
-                progress.conversions = try pass.attributeNewConversions(limit: maxConversions)
-                return .commit
-            }
-            progress.held = ContinuousClock.now - started
-            return progress
+        var (progress, held) = try await timedUnsyncedWrite { db in
+            var pass = try AttributionPass(db, at: at)
+            let reexamined = try pass.reexamineForNewExposures(limit: Self.exposureChunk(maxConversions: maxConversions))
+            let conversions = try pass.attributeNewConversions(limit: maxConversions)
+            return AttributionProgress(conversions: conversions, reexamined: reexamined)
         }
+        progress.held = held
+        return progress
     }
 
     public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {

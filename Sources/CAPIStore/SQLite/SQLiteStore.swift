@@ -106,12 +106,28 @@ public final class SQLiteStore: ConversionStore {
     }
 
     /// A transaction that nobody is told is on disk, so nothing waits for
-    /// it: what can be derived again (attribution passes; `attributePending`
-    /// begins its own transaction, to time its commit too) or bookkeeping (a
+    /// it: what can be derived again (attribution passes) or bookkeeping (a
     /// key's last use). The next sync of the WAL covers it too; a crash
     /// before that loses only a pass the worker does again, or a timestamp.
     func unsyncedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(updates)
+        try await timedUnsyncedWrite(updates).value
+    }
+
+    /// `unsyncedWrite`, and how long it held the writer, its commit included
+    /// (a large commit is much of a write's cost: `attributePending`).
+    func timedUnsyncedWrite<T: Sendable>(
+        _ updates: @Sendable (Database) throws -> T
+    ) async throws -> (value: T, held: Duration) {
+        try await pool.writeWithoutTransaction { db in
+            let started = ContinuousClock.now
+            var value: T?
+            try db.inTransaction {
+                value = try updates(db)
+                return .commit
+            }
+            guard let value else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a committed write left no value") }
+            return (value, ContinuousClock.now - started)
+        }
     }
 
     public func migrate() async throws {
