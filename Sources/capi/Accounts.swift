@@ -14,9 +14,7 @@ struct Accounts: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOption
 
         func run() async throws {
-            guard !id.isEmpty, id.utf8.count <= 128,
-                  id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.:-".unicodeScalars.contains($0) })
-            else { throw ValidationError("account id must be 1 to 128 letters, digits or _ . : -") }
+            guard IdentifierRule.path.allows(id) else { throw ValidationError("account id must be \(IdentifierRule.path.requirement)") }
             let store = try await db.openStore()
             do {
                 try await store.createAccount(Account(accountID: id, name: name, createdAt: nowMilliseconds))

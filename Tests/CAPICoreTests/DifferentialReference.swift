@@ -2,8 +2,9 @@ import CAPICore
 import Foundation
 
 /// A deliberately plain second implementation of log_event decoding and
-/// rules, for the differential test only: Foundation's JSONDecoder into
-/// Codable types, then each AdCP rule written out as directly as possible.
+/// rules, for the differential test only: a recursive-descent reader into
+/// plain values (`ReferenceStrictJSON`), then each AdCP rule written out as
+/// directly as possible.
 /// It is slow and that is fine; it exists to disagree with the fast path.
 enum ReferenceLogEvent {
     /// What a request comes to: refused whole, or per-event verdicts.
@@ -43,73 +44,43 @@ enum ReferenceLogEvent {
 
     // MARK: Codable model
 
-    /// Any JSON value, decoded through `Decoder` containers.
-    indirect enum Value: Decodable, Equatable {
-        case null, bool(Bool), number(Double), string(String), array([Value]), object([String: Value])
-
-        init(from decoder: any Decoder) throws {
-            if var a = try? decoder.unkeyedContainer() {
-                var items: [Value] = []
-                while !a.isAtEnd { items.append(try a.decode(Value.self)) }
-                self = .array(items)
-                return
-            }
-            if let o = try? decoder.container(keyedBy: AnyKey.self) {
-                var members: [String: Value] = [:]
-                for key in o.allKeys { members[key.stringValue] = try o.decode(Value.self, forKey: key) }
-                self = .object(members)
-                return
-            }
-            let c = try decoder.singleValueContainer()
-            if c.decodeNil() { self = .null }
-            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-            else if let s = try? c.decode(String.self) { self = .string(s) }
-            else { self = .number(try c.decode(Double.self)) }
-        }
+    /// Any JSON value, as `ReferenceStrictJSON` reads it.
+    indirect enum Value: Equatable {
+        case null, bool(Bool), number(Double), string(String), array([Value]), object(Members)
     }
 
-    struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    /// An object's members, looked up by name, in the order they were written.
+    struct Members: Equatable {
+        var names: [String] = []
+        var values: [String: Value] = [:]
+
+        subscript(name: String) -> Value? {
+            get { values[name] }
+            set {
+                if values[name] == nil { names.append(name) }
+                values[name] = newValue
+            }
+        }
+
+        /// The members in the order they were written.
+        var ordered: [(String, Value)] { names.compactMap { n in values[n].map { (n, $0) } } }
     }
 
     /// The request envelope; members kept as values so null and wrong types stay visible.
-    struct Envelope: Decodable {
+    struct Envelope {
         var eventSourceID: Value?
         var testEventCode: Value?
         var idempotencyKey: Value?
         var events: Value?
-
-        enum CodingKeys: String, CodingKey {
-            case eventSourceID = "event_source_id", testEventCode = "test_event_code"
-            case idempotencyKey = "idempotency_key", events
-        }
-
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            func member(_ k: CodingKeys) throws -> Value? { c.contains(k) ? try c.decode(Value.self, forKey: k) : nil }
-            eventSourceID = try member(.eventSourceID)
-            testEventCode = try member(.testEventCode)
-            idempotencyKey = try member(.idempotencyKey)
-            events = try member(.events)
-        }
     }
 
     // MARK: Decoding
 
     static func run(_ body: [UInt8], maxEvents: Int, validator: ReferenceRules) -> Outcome {
-        let data = Data(body)
-        let root: Value
-        do {
-            root = try JSONDecoder().decode(Value.self, from: data)
-        } catch {
-            return .syntax
-        }
-        guard case .object = root, let envelope = try? JSONDecoder().decode(Envelope.self, from: data) else {
-            return .invalid(code: "INVALID_REQUEST", field: nil)
-        }
+        guard let root = ReferenceStrictJSON.parse(body) else { return .syntax }
+        guard case .object(let members) = root else { return .invalid(code: "INVALID_REQUEST", field: nil) }
+        let envelope = Envelope(eventSourceID: members["event_source_id"], testEventCode: members["test_event_code"],
+                                idempotencyKey: members["idempotency_key"], events: members["events"])
         var batch = Batch(hasEvents: false, verdicts: [])
         var errors: [Outcome] = []
         func string(_ v: Value?, _ field: String) -> String? {
@@ -189,54 +160,63 @@ struct ReferenceRules {
     private static let uidMembers: [String: Kind] = ["type": .string, "value": .string]
     private static let contentMembers: [String: Kind] = ["id": .string, "quantity": .number, "price": .number]
 
-    /// Throws for the first member (in sorted key order) whose type is wrong.
-    /// Null means absent, except for array items, which must be objects.
+    /// Throws for the first member, in the order written (nested objects
+    /// where they stand), whose type is wrong. Null means absent, except
+    /// for array items, which must be objects.
     private func checkTypes(_ v: Value) throws {
         guard case .object(let event) = v else { throw Fail(path: "") }
-        try checkMembers(event, Self.eventMembers, prefix: "")
-        if case .object(let m)? = event["user_match"] {
-            try checkMembers(m, Self.userMatchMembers, prefix: "user_match.")
-            if case .array(let items)? = m["uids"] {
-                for (i, item) in items.enumerated() {
-                    guard case .object(let u) = item else { throw Fail(path: "user_match.uids[\(i)]") }
-                    try checkMembers(u, Self.uidMembers, prefix: "user_match.uids[\(i)].")
+        for (key, member) in event.ordered {
+            guard let kind = Self.eventMembers[key] else { continue }
+            try checkKind(member, kind, key)
+            if key == "user_match", case .object(let m) = member {
+                for (key, member) in m.ordered {
+                    guard let kind = Self.userMatchMembers[key] else { continue }
+                    try checkKind(member, kind, "user_match." + key)
+                    guard key == "uids", case .array(let items) = member else { continue }
+                    try checkItems(items, Self.uidMembers, "user_match.uids")
                 }
             }
-        }
-        if case .object(let d)? = event["custom_data"] {
-            try checkMembers(d, Self.customDataMembers, prefix: "custom_data.")
-            if case .array(let items)? = d["contents"] {
-                for (i, item) in items.enumerated() {
-                    guard case .object(let c) = item else { throw Fail(path: "custom_data.contents[\(i)]") }
-                    try checkMembers(c, Self.contentMembers, prefix: "custom_data.contents[\(i)].")
+            if key == "custom_data", case .object(let d) = member {
+                for (key, member) in d.ordered {
+                    guard let kind = Self.customDataMembers[key] else { continue }
+                    try checkKind(member, kind, "custom_data." + key)
+                    guard key == "contents", case .array(let items) = member else { continue }
+                    try checkItems(items, Self.contentMembers, "custom_data.contents")
                 }
             }
         }
     }
 
-    private func checkMembers(_ o: [String: Value], _ schema: [String: Kind], prefix: String) throws {
-        for (key, kind) in schema.sorted(by: { $0.key < $1.key }) {
-            guard let v = o[key] else { continue }
-            switch (kind, v) {
-            case (_, .null), (.string, .string), (.number, .number), (.object, .object), (.array, .array): continue
-            default: throw Fail(path: prefix + key)
+    private func checkItems(_ items: [Value], _ schema: [String: Kind], _ path: String) throws {
+        for (i, item) in items.enumerated() {
+            guard case .object(let o) = item else { throw Fail(path: "\(path)[\(i)]") }
+            for (key, member) in o.ordered {
+                guard let kind = schema[key] else { continue }
+                try checkKind(member, kind, "\(path)[\(i)].\(key)")
             }
+        }
+    }
+
+    private func checkKind(_ v: Value, _ kind: Kind, _ path: String) throws {
+        switch (kind, v) {
+        case (_, .null), (.string, .string), (.number, .number), (.object, .object), (.array, .array): return
+        default: throw Fail(path: path)
         }
     }
 
     // MARK: Rules
 
-    private func str(_ o: [String: Value]?, _ key: String) -> String? {
+    private func str(_ o: ReferenceLogEvent.Members?, _ key: String) -> String? {
         if case .string(let s)? = o?[key] { return s }
         return nil
     }
 
-    private func num(_ o: [String: Value]?, _ key: String) -> Double? {
+    private func num(_ o: ReferenceLogEvent.Members?, _ key: String) -> Double? {
         if case .number(let n)? = o?[key] { return n }
         return nil
     }
 
-    private func obj(_ o: [String: Value]?, _ key: String) -> [String: Value]? {
+    private func obj(_ o: ReferenceLogEvent.Members?, _ key: String) -> ReferenceLogEvent.Members? {
         if case .object(let m)? = o?[key] { return m }
         return nil
     }
@@ -245,7 +225,7 @@ struct ReferenceRules {
         try checkTypes(v)
         guard case .object(let e) = v else { throw Fail(path: "") }
         guard let eventID = str(e, "event_id") else { throw Fail(path: "event_id") }
-        guard (1...256).contains(eventID.unicodeScalars.count) else { throw Fail(path: "event_id") }
+        guard Self.isPrintableID(eventID, max: 256) else { throw Fail(path: "event_id") }
         guard let typeName = str(e, "event_type"), let type = EventType(rawValue: typeName) else {
             throw Fail(path: "event_type")
         }
@@ -277,7 +257,15 @@ struct ReferenceRules {
         return event
     }
 
-    private func identifiers(_ m: [String: Value]) throws -> Identifiers {
+    /// An id: 1 to `max` characters, none of them a control character or a
+    /// line or paragraph separator.
+    static func isPrintableID(_ s: String, max: Int) -> Bool {
+        let scalars = s.unicodeScalars
+        return !scalars.isEmpty && scalars.count <= max
+            && !scalars.contains { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }
+    }
+
+    private func identifiers(_ m: ReferenceLogEvent.Members) throws -> Identifiers {
         var ids = Identifiers()
         let hex = Set("0123456789abcdef")
         if let email = str(m, "hashed_email") {
@@ -295,12 +283,14 @@ struct ReferenceRules {
                 guard let t = str(u, "type"), let type = UIDType(rawValue: t) else {
                     throw Fail(path: "user_match.uids[\(i)].type")
                 }
-                guard let value = str(u, "value"), !value.isEmpty else { throw Fail(path: "user_match.uids[\(i)].value") }
+                guard let value = str(u, "value"), Self.isPrintableID(value, max: 1024) else {
+                    throw Fail(path: "user_match.uids[\(i)].value")
+                }
                 ids.uids.append(UID(type: type, value: value))
             }
         }
         if let click = str(m, "click_id") {
-            guard !click.isEmpty else { throw Fail(path: "user_match.click_id") }
+            guard Self.isPrintableID(click, max: 1024) else { throw Fail(path: "user_match.click_id") }
             ids.clickID = click
             ids.clickIDType = str(m, "click_id_type")
         }
@@ -312,25 +302,28 @@ struct ReferenceRules {
         return ids
     }
 
-    private func applyCustomData(_ d: [String: Value], to event: inout ConversionEvent) throws {
+    private func applyCustomData(_ d: ReferenceLogEvent.Members, to event: inout ConversionEvent) throws {
         let value = num(d, "value")
         let currency = str(d, "currency")
-        if let value, value < 0 { throw Fail(path: "custom_data.value") }
+        if let value, value < 0 || value > 1e12 { throw Fail(path: "custom_data.value") }
+        if let order = str(d, "order_id"), !order.isEmpty, !Self.isPrintableID(order, max: 256) {
+            throw Fail(path: "custom_data.order_id")
+        }
         if let currency {
             let upper = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
             guard currency.count == 3, currency.unicodeScalars.count == 3, currency.allSatisfy(upper.contains) else {
                 throw Fail(path: "custom_data.currency")
             }
         }
-        if let n = num(d, "num_items"), n < 0 || n != n.rounded() { throw Fail(path: "custom_data.num_items") }
+        if let n = num(d, "num_items"), n < 0 || n > 1e9 || n != n.rounded() { throw Fail(path: "custom_data.num_items") }
         if let p = num(d, "progress_percent"), !(0...100).contains(p) { throw Fail(path: "custom_data.progress_percent") }
-        if let s = num(d, "progress_seconds"), s < 0 { throw Fail(path: "custom_data.progress_seconds") }
+        if let s = num(d, "progress_seconds"), s < 0 || s > 1e9 { throw Fail(path: "custom_data.progress_seconds") }
         if case .array(let items)? = d["contents"] {
             for (i, item) in items.enumerated() {
                 guard case .object(let c) = item else { throw Fail(path: "custom_data.contents[\(i)]") }
                 guard str(c, "id") != nil else { throw Fail(path: "custom_data.contents[\(i)].id") }
-                if let q = num(c, "quantity"), q < 1 || q != q.rounded() { throw Fail(path: "custom_data.contents[\(i)].quantity") }
-                if let p = num(c, "price"), p < 0 { throw Fail(path: "custom_data.contents[\(i)].price") }
+                if let q = num(c, "quantity"), q < 1 || q > 1e9 || q != q.rounded() { throw Fail(path: "custom_data.contents[\(i)].quantity") }
+                if let p = num(c, "price"), p < 0 || p > 1e12 { throw Fail(path: "custom_data.contents[\(i)].price") }
             }
         }
         if value != nil, let valueCurrencies {
@@ -353,9 +346,13 @@ struct ReferenceRules {
     }
 
     /// The lowercased host of an absolute http(s) URL, through URLComponents.
+    /// Foundation's URL parser, and capi's two rules beside it: no space or
+    /// control character anywhere, no percent-encoding in the host.
     static func host(_ url: String) -> String? {
+        guard !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else { return nil }
         guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", var host = c.host?.lowercased()
+              scheme == "http" || scheme == "https", var host = c.host?.lowercased(),
+              c.percentEncodedHost?.contains("%") != true
         else { return nil }
         if host.hasSuffix(".") { host.removeLast() }
         return host.isEmpty ? nil : host

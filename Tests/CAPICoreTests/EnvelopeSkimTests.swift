@@ -120,16 +120,20 @@ import Testing
         #expect(Self.decode(text, maxEvents: maxEvents).failure == want, "\(text)")
     }
 
-    /// An event may nest 128 deep, itself included, as before; one more fails
-    /// in the envelope pass.
+    /// A document nests at most `JSONReader.maxNesting` containers deep,
+    /// counted from its root (the envelope and `events` are two of them);
+    /// the envelope pass, which counts from each event, refuses an event
+    /// nested deeper than that within itself before any strict read.
     @Test func nestingLimitHoldsInTheSkim() throws {
         let inObject = { (n: Int) in #"{"events":[{"x":"# + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "}]}" }
         let bare = { (n: Int) in #"{"events":[{},"# + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "]}" }
-        #expect(try Self.envelope(inObject(127)).get().eventRanges?.count == 1)
-        #expect(try Self.decode(inObject(127)).get().events?.count == 1)
-        #expect(try Self.envelope(bare(128)).get().eventRanges?.count == 2)
-        #expect(try Self.decode(bare(128)).get().events?.count == 2)
-        for text in [inObject(128), bare(129), inObject(1000)] {
+        let limit = JSONReader.maxNesting
+        #expect((try? Self.decode(inObject(limit - 3)).get())?.events?.count == 1, "deepest in an object")
+        #expect((try? Self.decode(bare(limit - 2)).get())?.events?.count == 2, "deepest bare")
+        #expect(Self.decode(inObject(limit - 2)).failure == .syntax(JSONSyntaxError(message: "nesting too deep", offset: 16 + limit - 2)))
+        #expect((try? Self.envelope(inObject(limit - 3)).get())?.eventRanges?.count == 1, "skim in an object")
+        #expect((try? Self.envelope(bare(limit - 2)).get())?.eventRanges?.count == 2, "skim bare")
+        for text in [inObject(limit), bare(limit + 1), inObject(1000)] {
             guard case .syntax(let e) = Self.envelope(text).failure else {
                 Issue.record("\(text.count) bytes nested too deep must fail the envelope pass")
                 continue

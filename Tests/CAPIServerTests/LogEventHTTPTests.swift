@@ -25,8 +25,8 @@ import Testing
     }
 
     /// The columns the writer binds from each event's text hold the values:
-    /// escapes undone, invalid UTF-8 repaired as a String would be, an empty
-    /// string kept apart from an absent one.
+    /// escapes undone, an empty string kept apart from an absent one.
+    /// (Invalid UTF-8 never gets this far: `HostileInputHTTPTests`.)
     @Test func storedColumnsHoldTheDecodedValues() async throws {
         try await withAcme { server, key in
             let time = server.purchase("x")["event_time"]?.stringValue ?? ""
@@ -34,8 +34,7 @@ import Testing
             var body = Array(#"{"event_source_id":"w\u0065b","events":["#.utf8)
             body += Array((head + #""event_id":"e\u0031","user_match":{"click_id":"c\"1","click_id_type":"gcl\u0069d"},"custom_data":{"value":1,"currency":"\u0055SD","order_id":"o\u00e9"}},"#).utf8)
             body += Array((head + #""event_id":"e2","user_match":{"click_id":"c2","click_id_type":""},"custom_data":{"value":1,"order_id":""}},"#).utf8)
-            body += Array((head + #""event_id":"e3"#).utf8) + [0xFF] + Array(#"","user_match":{"click_id":""#.utf8) + [0xC3, 0x28]
-            body += Array(#""}}]}"#.utf8)
+            body += Array((head + #""event_id":"e3","user_match":{"click_id":"\u00e9("}}]}"#).utf8)
             let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
             #expect(reply.status == 200, "\(reply.text)")
             #expect(reply.json["events_processed"]?.intValue == 3)
@@ -43,7 +42,7 @@ import Testing
                 SELECT event_id || '|' || IFNULL(currency, 'NULL') || '|' || IFNULL(order_id, 'NULL') || '|'
                     || IFNULL(click_id, 'NULL') || '|' || IFNULL(click_id_type, 'NULL') FROM events ORDER BY seq
                 """)
-            #expect(rows == ["e1|USD|o\u{e9}|c\"1|gclid", "e2|NULL||c2|", "e3\u{FFFD}|NULL|NULL|\u{FFFD}(|NULL"])
+            #expect(rows == ["e1|USD|o\u{e9}|c\"1|gclid", "e2|NULL||c2|", "e3|NULL|NULL|\u{e9}(|NULL"])
         }
     }
 

@@ -67,8 +67,8 @@ public struct MediaBuy: Sendable, Equatable, Codable {
     public func problems() -> [AdCPError] {
         var errors: [AdCPError] = []
         func fail(_ field: String, _ message: String) { errors.append(AdCPError(.invalidRequest, message, field: field)) }
-        if !Self.isIdentifier(media_buy_id) { fail("media_buy_id", "media_buy_id must be 1 to 128 characters of A-Z a-z 0-9 _ . : -") }
-        if account_id.isEmpty { fail("account_id", "account_id is required") }
+        if !Self.isIdentifier(media_buy_id) { fail("media_buy_id", "media_buy_id must be \(IdentifierRule.path.requirement)") }
+        if !Self.isIdentifier(account_id) { fail("account_id", "account_id must be \(IdentifierRule.path.requirement)") }
         if !EventValidator.isCurrencyCode(currency) { fail("currency", "currency must be a 3-letter ISO 4217 code in capitals") }
         for (name, value) in [("start_time", start_time), ("end_time", end_time)] {
             if let value, RFC3339.parseMilliseconds(value) == nil { fail(name, "\(name) must be an RFC 3339 timestamp with an offset") }
@@ -82,7 +82,9 @@ public struct MediaBuy: Sendable, Equatable, Codable {
             if let model = p.pricing_model, !Self.pricingModels.contains(model) {
                 fail("packages[\(i)].pricing_model", "pricing_model must be one of \(Self.pricingModels.sorted().joined(separator: ", "))")
             }
-            if let rate = p.rate, !(rate >= 0) { fail("packages[\(i)].rate", "rate must be 0 or more") }
+            if let rate = p.rate, !(0...AmountLimits.maxMoney).contains(rate) {
+                fail("packages[\(i)].rate", "rate must be \(AmountLimits.moneyRange)")
+            }
             var creativeIDs = Set<String>()
             for (j, c) in p.creatives.enumerated() {
                 if !Self.isIdentifier(c.creative_id) || !creativeIDs.insert(c.creative_id).inserted {
@@ -97,10 +99,5 @@ public struct MediaBuy: Sendable, Equatable, Codable {
     }
 
     /// Ids that appear in URL paths: kept to a URL-safe alphabet.
-    public static func isIdentifier(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 128 && s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || c == UInt8(ascii: "-")
-        }
-    }
+    public static func isIdentifier(_ s: String) -> Bool { IdentifierRule.path.allows(s) }
 }

@@ -103,8 +103,8 @@ public enum EventSourceSync {
         let id = fields["event_source_id"]?.stringValue ?? ""
         if fields["event_source_id"]?.stringValue == nil {
             fail("event_source_id", "event_source_id is required and must be a string")
-        } else if id.isEmpty || id.utf8.count > 256 || id.unicodeScalars.contains(where: { $0.value < 0x20 }) {
-            fail("event_source_id", "event_source_id must be 1 to 256 printable characters")
+        } else if !IdentifierRule.name.allows(id) {
+            fail("event_source_id", "event_source_id must be \(IdentifierRule.name.requirement)")
         }
         var config = EventSourceConfig()
         switch fields["name"] {

@@ -5,19 +5,48 @@ import Foundation
 /// It decodes exactly what a caller asks for and skips the rest, so the
 /// log_event path reads a 10,000-event batch in one pass without building
 /// dictionaries. Offsets let callers keep the raw bytes of any value.
+///
+/// Everything it reads or skips is held to one grammar, I-JSON (RFC 7493):
+/// RFC 8259 JSON in well-formed UTF-8, no byte-order mark, no trailing
+/// commas, no NaN or infinities, numbers that fit a Double, and no object
+/// with the same member name twice (a second `hashed_email` could carry
+/// what the first one's check let through). At most `maxNesting` levels.
 public struct JSONReader: ~Copyable {
     public let bytes: UnsafeBufferPointer<UInt8>
     public internal(set) var offset: Int = 0
+    /// Containers open around the reader, counted from the document's root.
+    var depth: Int
+    /// The member names of the objects being read, innermost last; each
+    /// object's run starts after a `MemberName.objectStart` mark.
+    private var names: [MemberName] = []
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
+        self.depth = 0
     }
 
     /// A reader positioned at `offset`, e.g. at one element found by an
-    /// earlier pass, so offsets stay relative to the whole buffer.
-    public init(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) {
+    /// earlier pass, so offsets stay relative to the whole buffer; `depth`
+    /// is how many containers enclose that position.
+    public init(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, depth: Int = 0) {
         self.bytes = bytes
         self.offset = offset
+        self.depth = depth
+    }
+
+    /// Checks that `bytes` is exactly one JSON value (I-JSON), and nothing else.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
+        var reader = JSONReader(bytes)
+        try reader.skipValue()
+        try reader.expectEnd()
+    }
+
+    /// `validate` over an array's bytes.
+    public static func validate(_ bytes: [UInt8]) throws(JSONSyntaxError) {
+        let result: Result<Void, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONSyntaxError) { try validate(buffer); return .success(()) } catch { return .failure(error) }
+        }
+        try result.get()
     }
 
     /// The kind of the next value, after skipping white space.
@@ -60,11 +89,14 @@ public struct JSONReader: ~Copyable {
         _ body: (inout JSONReader, _ key: JSONKey) throws(JSONSyntaxError) -> Void
     ) throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "{"))
+        try enter()
         skipWhitespace()
-        if peekByte() == UInt8(ascii: "}") { offset += 1; return }
+        if peekByte() == UInt8(ascii: "}") { offset += 1; leave(); return }
+        openObject()
         while true {
             skipWhitespace()
             let key = try readKey()
+            try noteName(key)
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
@@ -73,7 +105,7 @@ public struct JSONReader: ~Copyable {
             let c = bytes[offset]
             offset += 1
             if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return }
+            if c == UInt8(ascii: "}") { closeObject(); leave(); return }
             offset -= 1
             throw error("expected ',' or '}'")
         }
@@ -97,8 +129,9 @@ public struct JSONReader: ~Copyable {
         _ body: (inout JSONReader, _ index: Int) throws(JSONSyntaxError) -> Void
     ) throws(JSONSyntaxError) {
         try expect(UInt8(ascii: "["))
+        try enter()
         skipWhitespace()
-        if peekByte() == UInt8(ascii: "]") { offset += 1; return }
+        if peekByte() == UInt8(ascii: "]") { offset += 1; leave(); return }
         var index = 0
         while true {
             try body(&self, index)
@@ -108,7 +141,7 @@ public struct JSONReader: ~Copyable {
             let c = bytes[offset]
             offset += 1
             if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "]") { return }
+            if c == UInt8(ascii: "]") { leave(); return }
             offset -= 1
             throw error("expected ',' or ']'")
         }
@@ -128,52 +161,60 @@ public struct JSONReader: ~Copyable {
             offset += 1
             return s
         }
-        if bytes[offset] != UInt8(ascii: "\\") { throw error("control character in string") }
+        if bytes[offset] != UInt8(ascii: "\\") { throw stringFault() }
         var scalars = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<offset]))
-        while offset < bytes.count {
+        while true {
+            guard offset < bytes.count else { throw error("unterminated string") }
             let c = bytes[offset]
-            offset += 1
-            switch c {
-            case UInt8(ascii: "\""):
-                return String(decoding: scalars, as: UTF8.self)
-            case UInt8(ascii: "\\"):
-                guard offset < bytes.count else { throw error("unterminated escape") }
-                let e = bytes[offset]
+            if c == UInt8(ascii: "\"") {
                 offset += 1
-                switch e {
-                case UInt8(ascii: "\""): scalars.append(0x22)
-                case UInt8(ascii: "\\"): scalars.append(0x5C)
-                case UInt8(ascii: "/"): scalars.append(0x2F)
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try readHex4()
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
-                              bytes[offset + 1] == UInt8(ascii: "u") else {
-                            throw error("unpaired surrogate")
-                        }
-                        offset += 2
-                        let low = try readHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
+                return String(decoding: scalars, as: UTF8.self)
+            }
+            guard c == UInt8(ascii: "\\") else { throw stringFault() }
+            offset += 1
+            guard offset < bytes.count else { throw error("unterminated escape") }
+            let e = bytes[offset]
+            offset += 1
+            switch e {
+            case UInt8(ascii: "\""): scalars.append(0x22)
+            case UInt8(ascii: "\\"): scalars.append(0x5C)
+            case UInt8(ascii: "/"): scalars.append(0x2F)
+            case UInt8(ascii: "b"): scalars.append(0x08)
+            case UInt8(ascii: "f"): scalars.append(0x0C)
+            case UInt8(ascii: "n"): scalars.append(0x0A)
+            case UInt8(ascii: "r"): scalars.append(0x0D)
+            case UInt8(ascii: "t"): scalars.append(0x09)
+            case UInt8(ascii: "u"):
+                var code = try readHex4()
+                if (0xD800...0xDBFF).contains(code) {
+                    guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
+                          bytes[offset + 1] == UInt8(ascii: "u") else {
                         throw error("unpaired surrogate")
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
-                    if let encoded = UTF8.encode(scalar) { scalars.append(contentsOf: encoded) }
-                default:
-                    throw error("invalid escape")
+                    offset += 2
+                    let low = try readHex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(code) {
+                    throw error("unpaired surrogate")
                 }
+                guard let scalar = Unicode.Scalar(code) else { throw error("invalid unicode escape") }
+                if let encoded = UTF8.encode(scalar) { scalars.append(contentsOf: encoded) }
             default:
-                if c < 0x20 { throw error("control character in string") }
-                scalars.append(c)
+                offset -= 1
+                throw error("invalid escape")
             }
+            // The plain run up to the next escape, quote or fault.
+            let end = plainRun(from: offset)
+            scalars.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<end]))
+            offset = end
         }
-        throw error("unterminated string")
+    }
+
+    /// Why a string stopped at `offset` on a byte that is neither a quote
+    /// nor a backslash.
+    func stringFault() -> JSONSyntaxError {
+        offset < bytes.count && bytes[offset] >= 0x80 ? error("invalid UTF-8 in string") : error("control character in string")
     }
 
     /// Hands `body` a string value's bytes: in place when it has no escapes
@@ -207,9 +248,15 @@ public struct JSONReader: ~Copyable {
         return bytes[token.start] == UInt8(ascii: "-") ? -v : v
     }
 
+    /// A number through the C library; one too large for a Double, or so
+    /// small that a non-zero number would read as 0, is out of range.
     private func convert(_ token: NumberToken) throws(JSONSyntaxError) -> Double {
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[token.start..<offset]), as: UTF8.self)
+        let digits = UnsafeBufferPointer(rebasing: bytes[token.start..<offset])
+        let text = String(decoding: digits, as: UTF8.self)
         guard let v = Double(text), v.isFinite else { throw error("number out of range") }
+        if v == 0, digits.prefix(while: { $0 | 0x20 != UInt8(ascii: "e") }).contains(where: { $0 >= 0x31 && $0 <= 0x39 }) {
+            throw error("number out of range")
+        }
         return v
     }
 
@@ -228,8 +275,8 @@ public struct JSONReader: ~Copyable {
         var fractionDigits: Int
         var exponent: Bool
 
-        /// An exponent, or so many digits that Double could overflow.
-        var mayOverflow: Bool { exponent || digits - fractionDigits > 300 }
+        /// An exponent, or so many digits that Double could overflow or underflow.
+        var mayOverflow: Bool { exponent || digits - fractionDigits > 300 || fractionDigits > 300 }
 
         /// The magnitude, when one IEEE operation on exact operands gives it
         /// correctly rounded (Clinger's fast path): an integer of at most 18
@@ -294,8 +341,19 @@ public struct JSONReader: ~Copyable {
         guard matchLiteral("null") else { throw error("invalid literal") }
     }
 
-    /// The deepest a skipped value may nest, itself included.
-    static let maxNesting = 128
+    /// The deepest a document may nest: containers open at once, counted
+    /// from its root.
+    public static let maxNesting = 64
+
+    /// One more container opens at the reader.
+    @inline(__always)
+    private mutating func enter() throws(JSONSyntaxError) {
+        guard depth < Self.maxNesting else { throw error("nesting too deep") }
+        depth += 1
+    }
+
+    @inline(__always)
+    private mutating func leave() { depth -= 1 }
 
     /// Skips one value of any kind, checking its syntax.
     ///
@@ -307,8 +365,9 @@ public struct JSONReader: ~Copyable {
         func isObject(_ level: Int) -> Bool {
             level < 64 ? objects.low & (1 << UInt64(level)) != 0 : objects.high & (1 << UInt64(level - 64)) != 0
         }
+        let outer = self.depth
         func open(_ object: Bool) throws(JSONSyntaxError) {
-            guard depth < Self.maxNesting else { throw error("nesting too deep") }
+            guard outer + depth < Self.maxNesting else { throw error("nesting too deep") }
             let bit: UInt64 = object ? 1 : 0
             if depth < 64 {
                 objects.low = objects.low & ~(1 << UInt64(depth)) | bit << UInt64(depth)
@@ -324,7 +383,7 @@ public struct JSONReader: ~Copyable {
                 offset += 1
                 try open(true)
                 skipWhitespace()
-                if peekByte() == UInt8(ascii: "}") { offset += 1; depth -= 1 } else { try skipMemberName(); continue }
+                if peekByte() == UInt8(ascii: "}") { offset += 1; depth -= 1 } else { openObject(); try skipMemberName(); continue }
             case .array:
                 offset += 1
                 try open(false)
@@ -347,7 +406,11 @@ public struct JSONReader: ~Copyable {
                     if object { skipWhitespace(); try skipMemberName() }
                     break
                 }
-                if c == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) { depth -= 1; continue }
+                if c == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                    if object { closeObject() }
+                    depth -= 1
+                    continue
+                }
                 offset -= 1
                 throw error(object ? "expected ',' or '}'" : "expected ',' or ']'")
             }
@@ -357,9 +420,54 @@ public struct JSONReader: ~Copyable {
     /// A member's name and its colon.
     private mutating func skipMemberName() throws(JSONSyntaxError) {
         guard peekByte() == UInt8(ascii: "\"") else { throw error("expected '\"'") }
-        try skipString()
+        try noteName(readKey())
         skipWhitespace()
         try expect(UInt8(ascii: ":"))
+    }
+
+    // MARK: Member names
+
+    /// Where a member name sits (between its quotes), or an object's start mark.
+    private struct MemberName {
+        var start: Int
+        var count: Int
+        var escaped: Bool
+
+        static let objectStart = MemberName(start: -1, count: 0, escaped: false)
+    }
+
+    @inline(__always)
+    private mutating func openObject() { names.append(.objectStart) }
+
+    /// Forgets the names of the innermost object, which just closed.
+    @inline(__always)
+    private mutating func closeObject() {
+        while let last = names.popLast(), last.start >= 0 {}
+    }
+
+    /// Records a member name of the innermost object; a name it already
+    /// has is refused, whether spelled the same or with other escapes.
+    @inline(__always)
+    private mutating func noteName(_ key: JSONKey) throws(JSONSyntaxError) {
+        guard let base = bytes.baseAddress, let raw = key.raw.baseAddress else { return }
+        let name = MemberName(start: raw - base, count: key.raw.count, escaped: key.escaped)
+        var j = names.count - 1
+        while j >= 0, case let earlier = names[j], earlier.start >= 0 {
+            if earlier.escaped || name.escaped {
+                // Compared as code points: String's == would also match canonically equivalent names.
+                let other = JSONKey(raw: UnsafeBufferPointer(start: base + earlier.start, count: earlier.count), escaped: earlier.escaped)
+                if other.string.utf8.elementsEqual(key.string.utf8) { throw duplicate(key) }
+            } else if earlier.count == name.count, memcmp(base + earlier.start, raw, name.count) == 0 {
+                throw duplicate(key)
+            }
+            j -= 1
+        }
+        names.append(name)
+    }
+
+    @inline(never)
+    private func duplicate(_ key: JSONKey) -> JSONSyntaxError {
+        JSONSyntaxError(message: "duplicate member name '\(key.string.prefix(64))'", offset: offset)
     }
 
     private mutating func skipString() throws(JSONSyntaxError) {
@@ -375,16 +483,22 @@ public struct JSONReader: ~Copyable {
             offset = start - 1
             _ = try readString()
         default:
-            throw error("control character in string")
+            throw stringFault()
         }
     }
 
-    /// The first index from `start` on that holds `"`, `\` or a control
-    /// character. Eight bytes at a time: most of a batch is string bytes.
+    /// The first index from `start` on that holds `"`, `\`, a control
+    /// character or a byte that is not well-formed UTF-8. Eight bytes at a
+    /// time: most of a batch is string bytes, nearly all of them ASCII.
     @inline(__always)
     func plainRun(from start: Int) -> Int {
         guard let base = bytes.baseAddress else { return start }
-        return ByteScan.firstIndex(base, from: start, count: bytes.count, controlOr: (UInt8(ascii: "\""), UInt8(ascii: "\\")))
+        var i = ByteScan.firstStringStop(base, from: start, count: bytes.count)
+        while i < bytes.count, base[i] >= 0x80 {
+            guard let width = UTF8Sequence.width(base, at: i, count: bytes.count) else { return i }
+            i = ByteScan.firstStringStop(base, from: i + width, count: bytes.count)
+        }
+        return i
     }
 
     /// Requires that only white space remains.
@@ -498,16 +612,15 @@ public struct JSONSyntaxError: Error, Sendable, Equatable {
 
 extension JSONReader {
     /// Reads any value into a `JSONValue` tree (for small, open-shaped parts).
-    public mutating func readValue(depth: Int = 0) throws(JSONSyntaxError) -> JSONValue {
-        guard depth < 64 else { throw JSONSyntaxError(message: "nesting too deep", offset: offset) }
+    public mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
         switch try peekKind() {
         case .object:
             var fields: [String: JSONValue] = [:]
-            try readObject { (r, key) throws(JSONSyntaxError) in fields[key] = try r.readValue(depth: depth + 1) }
+            try readObject { (r, key) throws(JSONSyntaxError) in fields[key] = try r.readValue() }
             return .object(fields)
         case .array:
             var items: [JSONValue] = []
-            try readArray { (r, _) throws(JSONSyntaxError) in items.append(try r.readValue(depth: depth + 1)) }
+            try readArray { (r, _) throws(JSONSyntaxError) in items.append(try r.readValue()) }
             return .array(items)
         case .string: return .string(try readString())
         case .number: return .number(try readNumber())

@@ -78,9 +78,10 @@ public struct ArrivingEnvelope: Sendable {
                 case "event_source_id":
                     guard try reader.peekKind() == .string else { progress = .unsuitable; return }
                     sourceID = try reader.readString()
-                case "test_event_code", "idempotency_key":
-                    // A test batch goes to the test log, and a keyed one is
-                    // checked against earlier replies first: read whole.
+                case "test_event_code", "idempotency_key", "account":
+                    // A test batch goes to the test log, a keyed one is
+                    // checked against earlier replies first, and an account
+                    // reference is checked against the key: read whole.
                     progress = .unsuitable
                     return
                 default:

@@ -71,6 +71,8 @@ public enum LogEventDecoder {
         var envelopeError: AdCPError?
         do {
             guard try reader.peekKind() == .object else {
+                // Broken JSON anywhere wins over the wrong shape, as a strict read would find it first.
+                try JSONReader.validate(buffer)
                 throw Failure.invalid(AdCPError(.invalidRequest, "The request body must be a JSON object"))
             }
             try reader.readObject { (r, key) throws(JSONSyntaxError) in
@@ -81,6 +83,8 @@ public enum LogEventDecoder {
                     batch.testEventCode = try envelopeString(&r, key, &envelopeError)
                 case "idempotency_key":
                     batch.idempotencyKey = try envelopeString(&r, key, &envelopeError)
+                case "account":
+                    batch.account = try r.readValue()
                 case "events":
                     guard try r.peekKind() == .array else {
                         if envelopeError == nil {
@@ -128,7 +132,8 @@ public enum LogEventDecoder {
     public static func decodeEvent(
         _ buffer: UnsafeBufferPointer<UInt8>, at range: Range<Int>
     ) throws(JSONSyntaxError) -> IncomingEvent {
-        var reader = JSONReader(buffer, at: range.lowerBound)
+        // An event sits in the envelope object's `events` array.
+        var reader = JSONReader(buffer, at: range.lowerBound, depth: 2)
         var writer = EventTextWriter(event: range, of: buffer)
         let event = try decodeEvent(&reader, into: &writer)
         guard reader.offset == range.upperBound else {
@@ -140,7 +145,7 @@ public enum LogEventDecoder {
     /// Checks strictly the syntax of the events array at `start`, as the
     /// envelope pass did before it skimmed; for failures only.
     private static func checkEvents(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONSyntaxError) {
-        var reader = JSONReader(buffer, at: start)
+        var reader = JSONReader(buffer, at: start, depth: 1)
         try reader.readArray { (r, _) throws(JSONSyntaxError) in try r.skipValue() }
     }
 

@@ -45,7 +45,7 @@ public struct DeliveryMetrics: Sendable, Equatable {
     }
 
     /// conversion_value ÷ spend; nil without spend.
-    public var roas: Double? { spend > 0 ? Self.round(conversionValue / spend) : nil }
+    public var roas: Double? { spend > 0 && (conversionValue / spend).isFinite ? Self.round(conversionValue / spend) : nil }
     /// spend ÷ conversions; nil without conversions.
     public var costPerAcquisition: Double? { conversions > 0 ? Self.round(spend / Double(conversions)) : nil }
     public var ctr: Double? { impressions > 0 ? Self.round(Double(clicks) / Double(impressions)) : nil }
@@ -59,8 +59,15 @@ public struct DeliveryMetrics: Sendable, Equatable {
         }
     }
 
-    /// Money and ratios to 6 decimals, so sums of many small costs read cleanly.
-    public static func round(_ x: Double) -> Double { (x * 1_000_000).rounded() / 1_000_000 }
+    /// Money and ratios to 6 decimals, so sums of many small costs read
+    /// cleanly. A figure too large for that (a ratio over a near-zero
+    /// spend) stays as it is, and one that is not finite reads 0: JSON has
+    /// no infinity, and one such figure must not break a whole report.
+    public static func round(_ x: Double) -> Double {
+        guard x.isFinite else { return 0 }
+        let scaled = x * 1_000_000
+        return scaled.isFinite ? scaled.rounded() / 1_000_000 : x
+    }
 
     /// AdCP delivery-metrics fields.
     public func adcp(breakdowns: Bool = true) -> [String: JSONValue] {

@@ -45,9 +45,8 @@ public struct EventValidator: Sendable {
         guard let eventID = e.eventIDSpan else {
             throw Violation(path: "event_id", message: "event_id is required")
         }
-        let idLength = text.withBytes(eventID) { $0.count <= 256 ? $0.count : Self.scalarCount($0) }
-        guard idLength >= 1, idLength <= 256 else {
-            throw Violation(path: "event_id", message: "event_id must be 1 to 256 characters")
+        guard text.withBytes(eventID, IdentifierRule.eventID.allows) else {
+            throw Violation(path: "event_id", message: "event_id must be \(IdentifierRule.eventID.requirement)")
         }
         // event_type
         guard let typeName = e.eventTypeSpan else {
@@ -158,6 +157,9 @@ public struct EventValidator: Sendable {
                 guard let value = uid.value, !value.isEmpty else {
                     throw Violation(path: "user_match.uids[\(i)].value", message: "uid value must be a non-empty string")
                 }
+                guard text.withBytes(value, IdentifierRule.token.allows) else {
+                    throw Violation(path: "user_match.uids[\(i)].value", message: "uid value must be \(IdentifierRule.token.requirement)")
+                }
             }
             // Every item passed: the array is kept as it is, not copied.
             ids.uids = uids
@@ -165,6 +167,9 @@ public struct EventValidator: Sendable {
         if let clickID = m.clickID {
             guard !clickID.isEmpty else {
                 throw Violation(path: "user_match.click_id", message: "click_id must not be empty")
+            }
+            guard text.withBytes(clickID, IdentifierRule.token.allows) else {
+                throw Violation(path: "user_match.click_id", message: "click_id must be \(IdentifierRule.token.requirement)")
             }
             ids.clickID = clickID
             ids.clickIDType = m.clickIDType
@@ -180,27 +185,31 @@ public struct EventValidator: Sendable {
     }
 
     func checkCustomData(_ d: IncomingCustomData, in text: EventText) throws(Violation) {
-        if let value = d.value, value < 0 {
-            throw Violation(path: "custom_data.value", message: "custom_data.value must be 0 or more")
+        if let value = d.value, !(0...AmountLimits.maxMoney).contains(value) {
+            throw Violation(path: "custom_data.value", message: "custom_data.value must be \(AmountLimits.moneyRange)")
+        }
+        // An empty order_id is as good as none; any other is an id.
+        if let orderID = d.orderIDSpan, !orderID.isEmpty, !text.withBytes(orderID, IdentifierRule.name.allows) {
+            throw Violation(path: "custom_data.order_id", message: "custom_data.order_id must be \(IdentifierRule.name.requirement)")
         }
         if let currency = d.currencySpan, !text.withBytes(currency, Self.isCurrencyCode) {
             throw Violation(path: "custom_data.currency", message: "custom_data.currency must be a 3-letter ISO 4217 code in capitals, e.g. USD")
         }
-        if let numItems = d.numItems, numItems < 0 || numItems.rounded() != numItems {
-            throw Violation(path: "custom_data.num_items", message: "custom_data.num_items must be a whole number, 0 or more")
+        if let numItems = d.numItems, numItems < 0 || numItems > AmountLimits.maxCount || numItems.rounded() != numItems {
+            throw Violation(path: "custom_data.num_items", message: "custom_data.num_items must be a whole number from 0 to 1,000,000,000")
         }
         if let p = d.progressPercent, p < 0 || p > 100 {
             throw Violation(path: "custom_data.progress_percent", message: "custom_data.progress_percent must be between 0 and 100")
         }
-        if let s = d.progressSeconds, s < 0 {
-            throw Violation(path: "custom_data.progress_seconds", message: "custom_data.progress_seconds must be 0 or more")
+        if let s = d.progressSeconds, !(0...AmountLimits.maxCount).contains(s) {
+            throw Violation(path: "custom_data.progress_seconds", message: "custom_data.progress_seconds must be 0 to 1,000,000,000")
         }
         if let problem = d.contentsProblem {
             let path = "custom_data.contents[\(problem.index)].\(problem.field.rawValue)"
             switch problem.field {
             case .id: throw Violation(path: path, message: "each contents item needs an id")
-            case .quantity: throw Violation(path: path, message: "contents quantity must be a whole number, 1 or more")
-            case .price: throw Violation(path: path, message: "contents price must be 0 or more")
+            case .quantity: throw Violation(path: path, message: "contents quantity must be a whole number from 1 to 1,000,000,000")
+            case .price: throw Violation(path: path, message: "contents price must be \(AmountLimits.moneyRange)")
             }
         }
         if d.value != nil, let currencies = contract.valueCurrencies {
@@ -223,14 +232,9 @@ public struct EventValidator: Sendable {
     /// item, so the items need not be kept.
     static func contentsItemProblem(hasID: Bool, quantity: Double?, price: Double?) -> ContentsProblem.Field? {
         guard hasID else { return .id }
-        if let q = quantity, q < 1 || q.rounded() != q { return .quantity }
-        if let price, price < 0 { return .price }
+        if let q = quantity, q < 1 || q > AmountLimits.maxCount || q.rounded() != q { return .quantity }
+        if let price, !(0...AmountLimits.maxMoney).contains(price) { return .price }
         return nil
-    }
-
-    /// Unicode scalars in valid UTF-8: the bytes that do not continue one.
-    static func scalarCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
-        b.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
     }
 
     /// 64 bytes of `0-9a-f`, checked eight at a time: it runs for every

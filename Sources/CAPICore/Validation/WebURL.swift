@@ -14,6 +14,23 @@ public enum WebURL {
 
     @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
 
+    /// A byte of a registered host name (RFC 3986 reg-name, without
+    /// percent-encoding), or of a non-ASCII one.
+    @inline(__always) static func isHostByte(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), 0x80...0xFF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A space or a control character: never part of a URL (RFC 3986).
+    @inline(__always) static func isBlankOrControl(_ c: UInt8) -> Bool { c <= 0x20 || c == 0x7F }
+
     /// Where the host sits in the URL's bytes.
     static func hostRange(_ b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         func hasPrefix(_ p: StaticString) -> Bool {
@@ -27,11 +44,11 @@ public enum WebURL {
         var end = start
         while end < b.count {
             let c = b[end]
-            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return nil }
+            if isBlankOrControl(c) { return nil }
             if c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") { break }
             end += 1
         }
-        for i in end..<b.count where b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { return nil }
+        for i in end..<b.count where isBlankOrControl(b[i]) { return nil }
         if let at = (start..<end).last(where: { b[$0] == UInt8(ascii: "@") }) { start = at + 1 }
         var hostEnd = end
         if start < end, b[start] == UInt8(ascii: "[") {
@@ -40,6 +57,11 @@ public enum WebURL {
         } else if let colon = (start..<end).first(where: { b[$0] == UInt8(ascii: ":") }) {
             hostEnd = colon
         }
+        // What follows the host is nothing, or a port: a colon and digits.
+        if hostEnd < end {
+            guard b[hostEnd] == UInt8(ascii: ":"), b[(hostEnd + 1)..<end].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        }
+        if start < hostEnd, b[start] != UInt8(ascii: "["), !b[start..<hostEnd].allSatisfy(isHostByte) { return nil }
         if hostEnd > start, b[hostEnd - 1] == UInt8(ascii: ".") { hostEnd -= 1 }
         guard hostEnd > start else { return nil }
         return start..<hostEnd

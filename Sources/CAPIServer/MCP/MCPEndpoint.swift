@@ -40,6 +40,7 @@ struct MCPEndpoint: Sendable {
         // The transport's checks read headers only: the body is not copied for them.
         let head = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: nil, path: request.uri.path)
         if let body, let fast = await logEventFastPath(head, body, principal) { return fast }
+        if let body, let refusal = Self.parseError(body) { return Self.response(refusal) }
         let mcpRequest = MCP.HTTPRequest(
             method: request.method.rawValue, headers: headers, body: body.map { Data($0) }, path: request.uri.path)
         let toolbox = MCPToolbox(service: service, principal: principal)
@@ -70,6 +71,18 @@ struct MCPEndpoint: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
+    }
+
+    /// JSON-RPC's parse error for a body that is not JSON as every door
+    /// reads it (`JSONReader`): the SDK's decoder alone would take a
+    /// byte-order mark, UTF-16, trailing commas or a repeated member.
+    static func parseError(_ body: [UInt8]) -> MCP.HTTPResponse? {
+        do throws(JSONSyntaxError) {
+            try JSONReader.validate(body)
+            return nil
+        } catch {
+            return .error(statusCode: 400, .parseError("Invalid JSON: \(error.message) at byte \(error.offset)"))
+        }
     }
 
     static func response(_ mcp: MCP.HTTPResponse) -> Response {

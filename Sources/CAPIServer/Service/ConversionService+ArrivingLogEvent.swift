@@ -90,7 +90,7 @@ extension ConversionService {
                   try LogEventDecoder.decodeEnvelope(buffer, maxEvents: maxEvents, skimmed: events)
               })
         else { return false }
-        return batch.eventSourceID == source && batch.testEventCode == nil && batch.idempotencyKey == nil
+        return batch.eventSourceID == source && batch.testEventCode == nil && batch.idempotencyKey == nil && batch.account == nil
             && batch.eventRanges == events.ranges
     }
 }

@@ -11,6 +11,7 @@ extension ConversionService {
         for (name, value) in [("event_source_id", eventSourceID), ("event_type", eventType), ("event_id", eventID)] where value?.isEmpty ?? true {
             return Self.failure(400, AdCPError(.invalidRequest, "\(name) is required", field: name))
         }
+        if let refusal = Self.checkIDs([(eventSourceID, "event_source_id", .name), (eventID, "event_id", .eventID)]) { return refusal }
         guard let eventSourceID, let eventType, let eventID else { return Self.failure(400, AdCPError(.invalidRequest, "missing parameters")) }
         do {
             guard let e = try await store.attributionExplanation(

@@ -76,6 +76,7 @@ extension ConversionService {
     /// `GET /agentic/v1/event-sources/{id}`: one source with its health and counters.
     public func eventSourceDetail(id: String, principal: Principal) async -> ServiceReply {
         if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+        if let refusal = Self.checkIDs([(id, "event_source_id", .name)]) { return refusal }
         do {
             guard let source = try await store.eventSource(accountID: principal.accountID, id: id) else {
                 return Self.failure(404, AdCPError(.referenceNotFound, "event source '\(id)' is not configured on this account", field: "event_source_id"))
@@ -118,7 +119,15 @@ extension ConversionService {
     }
 
     /// Decodes a small JSON request, naming the field of a type mismatch.
+    /// The body is first read by the strict reader, which every door shares:
+    /// Foundation's decoder would let a byte-order mark, UTF-16, trailing
+    /// commas or a repeated member through.
     static func decodeJSON<T: Decodable>(_ type: T.Type, from body: [UInt8]) -> Result<T, AdCPError> {
+        do throws(JSONSyntaxError) {
+            try JSONReader.validate(body)
+        } catch {
+            return .failure(syntaxError(error))
+        }
         do {
             return .success(try JSONDecoder().decode(T.self, from: Data(body)))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

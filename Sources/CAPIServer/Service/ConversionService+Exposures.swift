@@ -22,6 +22,9 @@ extension ConversionService {
         guard LinkSigner(secret: secret).verify(path: path, parameters: parameters) else {
             return .refused(Self.failure(403, AdCPError(.permissionDenied, "The link's signature is missing or does not match", field: "sig")))
         }
+        guard IdentifierRule.path.allows(mediaBuyID), IdentifierRule.path.allows(packageID), IdentifierRule.path.allows(creativeID) else {
+            return .refused(Self.failure(404, AdCPError(.referenceNotFound, "No such creative: the link's ids are not valid ids")))
+        }
         do {
             guard let buy = try await store.mediaBuy(id: mediaBuyID),
                   let creative = buy.creative(package: packageID, creative: creativeID) else {
@@ -37,7 +40,7 @@ extension ConversionService {
                 switch name {
                 case "hashed_email": match.hashedEmail = value
                 case "hashed_phone": match.hashedPhone = value
-                case "cost": cost = Double(value).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+                case "cost": cost = Double(value).flatMap { (0...AmountLimits.maxMoney).contains($0) ? $0 : nil }
                 case "imp": impressionID = value
                 default:
                     if name.hasPrefix("uid.") { uids.append(IncomingUID(type: String(name.dropFirst(4)), value: value)) }
@@ -54,7 +57,7 @@ extension ConversionService {
                 return ids
             }()
             let clickID = kind == .click ? Self.mintClickID() : nil
-            let exposureID = clickID.map { "clk_" + $0 } ?? impressionID.flatMap { MediaBuy.isIdentifier($0) ? $0 : nil }
+            let exposureID = clickID.map { "clk_" + $0 } ?? impressionID.flatMap { IdentifierRule.name.allows($0) ? $0 : nil }
                 ?? "imp_" + Self.mintClickID()
             let exposure = Exposure(
                 exposureID: exposureID, kind: kind, accountID: buy.account_id, mediaBuyID: mediaBuyID,
@@ -78,9 +81,10 @@ extension ConversionService {
     public func ingestExposures(body: [UInt8], ndjson: Bool, principal: Principal) async -> ServiceReply {
         if let e = principal.refusal(unless: .platform) { return Self.failure(403, e) }
         let rows: [JSONValue]
-        switch Self.exposureRows(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {
+        switch ExposureFeed.rows(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {
         case .success(let r): rows = r
-        case .failure(let e): return Self.failure(400, e)
+        case .failure(.syntax(let e)): return Self.failure(400, Self.syntaxError(e))
+        case .failure(.invalid(let e)): return Self.failure(400, e)
         }
         let now = nowMilliseconds
         var buys: [String: MediaBuy?] = [:]
@@ -89,7 +93,7 @@ extension ConversionService {
         do {
             for (index, row) in rows.enumerated() {
                 let buyID = row["media_buy_id"]?.stringValue ?? ""
-                if buys[buyID] == nil { buys[buyID] = .some(try await store.mediaBuy(id: buyID)) }
+                if buys[buyID] == nil, IdentifierRule.path.allows(buyID) { buys[buyID] = .some(try await store.mediaBuy(id: buyID)) }
                 switch Self.exposure(from: row, index: index, buy: buys[buyID] ?? nil, principal: principal, now: now, maxSkew: settings.maxFutureSkewSeconds * 1000) {
                 case .success(let e): accepted.append(e)
                 case .failure(let e): failures.append((index, row["exposure_id"]?.stringValue, e))
@@ -125,101 +129,131 @@ extension ConversionService {
         }
     }
 
-    static func exposureRows(_ body: [UInt8], ndjson: Bool, limit: Int) -> Result<[JSONValue], AdCPError> {
-        var rows: [JSONValue] = []
-        let tooMany = AdCPError(.invalidRequest, "at most \(limit) exposures per request; split the feed", field: "exposures")
-        let invalid = AdCPError(.invalidRequest, invalidJSON)
-        return body.withUnsafeBufferPointer { buffer -> Result<[JSONValue], AdCPError> in
-            var reader = JSONReader(buffer)
-            do throws(JSONSyntaxError) {
-                if ndjson {
-                    while true {
-                        reader.skipWhitespace()
-                        if reader.offset >= buffer.count { break }
-                        rows.append(try reader.readValue())
-                        if rows.count > limit { return .failure(tooMany) }
-                    }
-                } else {
-                    guard try reader.peekKind() == .array else {
-                        return .failure(AdCPError(.invalidRequest, "the body must be a JSON array of exposures, or NDJSON with Content-Type application/x-ndjson"))
-                    }
-                    var over = false
-                    try reader.readArray { (r, i) throws(JSONSyntaxError) in
-                        if i >= limit { over = true; try r.skipValue() } else { rows.append(try r.readValue()) }
-                    }
-                    try reader.expectEnd()
-                    if over { return .failure(tooMany) }
-                }
-            } catch {
-                var e = invalid
-                e.suggestion = "\(error.message) at byte \(error.offset)"
-                return .failure(e)
-            }
-            return .success(rows)
-        }
-    }
-
-    /// One feed row, checked: ids, the buy it names, time, cost and identifiers.
+    /// One feed row, checked: ids, the buy it names, time, cost and
+    /// identifiers, each of the type it must be (a wrong type fails the row,
+    /// as in log_event; null is an absent field).
     static func exposure(
         from row: JSONValue, index: Int, buy: MediaBuy?, principal: Principal, now: Int64, maxSkew: Int64
     ) -> Result<Exposure, AdCPError> {
-        func fail(_ field: String, _ message: String, _ code: ErrorCode = .validationError) -> Result<Exposure, AdCPError> {
-            .failure(AdCPError(code, message, field: field))
+        guard case .object(let fields) = row else {
+            return .failure(AdCPError(.validationError, "each exposure must be an object", field: ""))
         }
-        guard case .object = row else { return fail("", "each exposure must be an object") }
-        guard let exposureID = row["exposure_id"]?.stringValue, MediaBuy.isIdentifier(exposureID) || (1...256).contains(exposureID.utf8.count) else {
-            return fail("exposure_id", "exposure_id is required: a string of 1 to 256 characters")
-        }
-        guard let kindName = row["type"]?.stringValue, let kind = Exposure.Kind(rawValue: kindName) else {
-            return fail("type", "type must be 'impression' or 'click'")
-        }
-        guard let buy, principal.mayServe(account: buy.account_id) else {
-            return fail("media_buy_id", "media buy '\(row["media_buy_id"]?.stringValue ?? "")' is not registered; PUT it to /agentic/v1/media-buys first", .referenceNotFound)
-        }
-        let packageID = row["package_id"]?.stringValue ?? ""
-        let creativeID = row["creative_id"]?.stringValue ?? ""
-        guard buy.packages.contains(where: { $0.package_id == packageID }) else {
-            return fail("package_id", "package '\(packageID)' is not part of media buy \(buy.media_buy_id)", .referenceNotFound)
-        }
-        guard buy.creative(package: packageID, creative: creativeID) != nil else {
-            return fail("creative_id", "creative '\(creativeID)' is not in package \(packageID) of media buy \(buy.media_buy_id)", .referenceNotFound)
-        }
-        guard let timeText = row["time"]?.stringValue, let time = RFC3339.parseMilliseconds(timeText) else {
-            return fail("time", "time must be an RFC 3339 timestamp with an offset")
-        }
-        guard time <= now + maxSkew else { return fail("time", "time is in the future") }
-        var cost: Double?
-        if let c = row["cost"], c != .null {
-            guard case .number(let n) = c, n >= 0 else { return fail("cost", "cost must be a number, 0 or more, in the media buy's currency") }
-            cost = n
-        }
-        var match = IncomingUserMatch()
-        match.hashedEmail = row["hashed_email"]?.stringValue
-        match.hashedPhone = row["hashed_phone"]?.stringValue
-        match.clientIP = row["client_ip"]?.stringValue
-        match.clientUserAgent = row["client_user_agent"]?.stringValue
-        if case .array(let list)? = row["uids"] {
-            match.uids = list.map { IncomingUID(type: $0["type"]?.stringValue, value: $0["value"]?.stringValue) }
-        }
-        var identifiers = Identifiers()
-        if match != IncomingUserMatch() {
-            switch EventValidator.identifiers(match, field: "") {
-            case .success(let ids): identifiers = ids
-            case .failure(let e):
-                // An exposure without matchable identifiers still counts for delivery.
-                if e.field != "" { return .failure(e) }
-                identifiers.clientIP = match.clientIP
-                identifiers.clientUserAgent = match.clientUserAgent
+        do throws(AdCPError) {
+            let row = ExposureRow(fields)
+            let exposureID = try row.id("exposure_id", .name)
+            guard let kindName = try row.string("type"), let kind = Exposure.Kind(rawValue: kindName) else {
+                throw AdCPError(.validationError, "type must be 'impression' or 'click'", field: "type")
             }
+            let mediaBuyID = try row.id("media_buy_id", .path)
+            let packageID = try row.id("package_id", .path)
+            let creativeID = try row.id("creative_id", .path)
+            guard let buy, principal.mayServe(account: buy.account_id) else {
+                throw AdCPError(.referenceNotFound, "media buy '\(mediaBuyID)' is not registered; PUT it to /agentic/v1/media-buys first", field: "media_buy_id")
+            }
+            guard buy.packages.contains(where: { $0.package_id == packageID }) else {
+                throw AdCPError(.referenceNotFound, "package '\(packageID)' is not part of media buy \(buy.media_buy_id)", field: "package_id")
+            }
+            guard buy.creative(package: packageID, creative: creativeID) != nil else {
+                throw AdCPError(.referenceNotFound, "creative '\(creativeID)' is not in package \(packageID) of media buy \(buy.media_buy_id)", field: "creative_id")
+            }
+            guard let timeText = try row.string("time"), let time = RFC3339.parseMilliseconds(timeText) else {
+                throw AdCPError(.validationError, "time must be an RFC 3339 timestamp with an offset", field: "time")
+            }
+            guard time <= now + maxSkew else { throw AdCPError(.validationError, "time is in the future", field: "time") }
+            let cost = try row.number("cost")
+            if let cost, !(0...AmountLimits.maxMoney).contains(cost) {
+                throw AdCPError(.validationError, "cost must be \(AmountLimits.moneyRange), in the media buy's currency", field: "cost")
+            }
+            var match = IncomingUserMatch()
+            match.hashedEmail = try row.string("hashed_email")
+            match.hashedPhone = try row.string("hashed_phone")
+            match.clientIP = try row.string("client_ip")
+            match.clientUserAgent = try row.string("client_user_agent")
+            match.uids = try row.uids()
+            let identifiers = try Self.exposureIdentifiers(match)
+            let clickID = try row.string("click_id")
+            if let clickID {
+                guard kind == .click else { throw AdCPError(.validationError, "only clicks carry a click_id", field: "click_id") }
+                guard IdentifierRule.token.allows(clickID) else {
+                    throw AdCPError(.validationError, "click_id must be \(IdentifierRule.token.requirement)", field: "click_id")
+                }
+            }
+            return .success(Exposure(
+                exposureID: exposureID, kind: kind, accountID: buy.account_id, mediaBuyID: buy.media_buy_id,
+                packageID: packageID, creativeID: creativeID, time: time, cost: cost, clickID: clickID,
+                identifiers: identifiers))
+        } catch {
+            return .failure(error)
         }
-        var clickID: String?
-        if let id = row["click_id"]?.stringValue {
-            guard kind == .click else { return fail("click_id", "only clicks carry a click_id") }
-            clickID = id
+    }
+
+    /// An exposure's identifiers under log_event's rules; one with none
+    /// that can match still counts for delivery.
+    static func exposureIdentifiers(_ match: IncomingUserMatch) throws(AdCPError) -> Identifiers {
+        var identifiers = Identifiers()
+        guard match != IncomingUserMatch() else { return identifiers }
+        switch EventValidator.identifiers(match, field: "") {
+        case .success(let ids): identifiers = ids
+        case .failure(let e):
+            if e.field != "" { throw e }
+            identifiers.clientIP = match.clientIP
+            identifiers.clientUserAgent = match.clientUserAgent
         }
-        return .success(Exposure(
-            exposureID: exposureID, kind: kind, accountID: buy.account_id, mediaBuyID: buy.media_buy_id,
-            packageID: packageID, creativeID: creativeID, time: time, cost: cost, clickID: clickID,
-            identifiers: identifiers))
+        return identifiers
+    }
+}
+
+/// A feed row's members, read by type: a member of the wrong type is the
+/// row's failure, named by its field.
+struct ExposureRow {
+    let fields: [String: JSONValue]
+
+    init(_ fields: [String: JSONValue]) { self.fields = fields }
+
+    func string(_ name: String) throws(AdCPError) -> String? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .string(let s)?: return s
+        default: throw AdCPError(.validationError, "\(name) must be a string", field: name)
+        }
+    }
+
+    func number(_ name: String) throws(AdCPError) -> Double? {
+        switch fields[name] {
+        case nil, .null?: return nil
+        case .number(let n)?: return n
+        default: throw AdCPError(.validationError, "\(name) must be a number", field: name)
+        }
+    }
+
+    /// A required id under `rule`.
+    func id(_ name: String, _ rule: IdentifierRule) throws(AdCPError) -> String {
+        guard let id = try string(name), rule.allows(id) else {
+            throw AdCPError(.validationError, "\(name) is required: \(rule.requirement)", field: name)
+        }
+        return id
+    }
+
+    /// `uids`: an array of `{type, value}` objects of strings, or absent.
+    func uids() throws(AdCPError) -> [IncomingUID]? {
+        switch fields["uids"] {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            var uids: [IncomingUID] = []
+            for (i, item) in items.enumerated() {
+                guard case .object(let uid) = item else {
+                    throw AdCPError(.validationError, "each uid must be an object with type and value", field: "uids[\(i)]")
+                }
+                let one = ExposureRow(uid)
+                do throws(AdCPError) {
+                    uids.append(IncomingUID(type: try one.string("type"), value: try one.string("value")))
+                } catch {
+                    throw AdCPError(.validationError, error.message, field: "uids[\(i)].\(error.field ?? "")")
+                }
+            }
+            return uids
+        default:
+            throw AdCPError(.validationError, "uids must be an array of {type, value} objects", field: "uids")
+        }
     }
 }

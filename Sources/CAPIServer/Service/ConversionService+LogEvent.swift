@@ -27,6 +27,7 @@ extension ConversionService {
                 return Self.failure(400, e)
             }
         }
+        if let refusal = checkAccount(batch.account, principal: principal) { return refusal }
         guard let sourceID = batch.eventSourceID else {
             return Self.failure(400, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
         }
@@ -37,8 +38,8 @@ extension ConversionService {
             return Self.failure(400, AdCPError(.invalidRequest, "events must hold at least one event", field: "events"))
         }
         if let e = Self.checkIdempotencyKey(batch.idempotencyKey) { return Self.failure(400, e) }
-        if let code = batch.testEventCode, code.isEmpty || code.utf8.count > 256 {
-            return Self.failure(400, AdCPError(.invalidRequest, "test_event_code must be 1 to 256 characters", field: "test_event_code"))
+        if let refusal = Self.checkIDs([(sourceID, "event_source_id", .name), (batch.testEventCode, "test_event_code", .name)]) {
+            return refusal
         }
         do {
             let source: EventSource
@@ -108,9 +109,7 @@ extension ConversionService {
 
     /// The 400 for a body that is not valid JSON, wherever in it the fault is.
     static func syntaxFailure(_ syntax: JSONSyntaxError) -> ServiceReply {
-        var e = AdCPError(.invalidRequest, invalidJSON)
-        e.suggestion = "The body is not valid JSON: \(syntax.message) at byte \(syntax.offset)"
-        var reply = failure(400, e)
+        var reply = failure(400, syntaxError(syntax))
         reply.isInvalidJSON = true
         return reply
     }

@@ -43,6 +43,7 @@ extension ConversionService {
 
     /// One media buy: for a platform key, or for the account that owns it.
     public func mediaBuy(id: String, principal: Principal) async -> ServiceReply {
+        if let refusal = Self.checkIDs([(id, "media_buy_id", .path)]) { return refusal }
         do {
             guard let buy = try await store.mediaBuy(id: id), principal.mayServe(account: buy.account_id) else {
                 return Self.failure(404, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
@@ -59,6 +60,7 @@ extension ConversionService {
         guard !account.isEmpty else {
             return Self.failure(400, AdCPError(.invalidRequest, "account_id is required", field: "account_id"))
         }
+        if let refusal = Self.checkIDs([(account, "account_id", .path)]) { return refusal }
         guard principal.mayServe(account: account) else {
             return Self.failure(403, AdCPError(.permissionDenied, "This key does not serve account \(account)", field: "account_id"))
         }

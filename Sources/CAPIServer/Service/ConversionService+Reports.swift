@@ -79,6 +79,7 @@ extension ConversionService {
         guard !mediaBuyIDs.isEmpty else {
             return Self.failure(400, AdCPError(.invalidRequest, "media_buy_id is required", field: "media_buy_id"))
         }
+        if let refusal = Self.checkIDs(mediaBuyIDs.map { ($0, "media_buy_id", .path) }) { return refusal }
         var dimensions: [DeliveryReport.Dimension] = []
         for name in (groupBy ?? "package").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
             guard let d = DeliveryReport.Dimension(rawValue: name) else {

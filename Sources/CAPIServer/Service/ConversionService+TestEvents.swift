@@ -11,6 +11,9 @@ extension ConversionService {
         guard let eventSourceID, !eventSourceID.isEmpty else {
             return Self.failure(400, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
         }
+        if let refusal = Self.checkIDs([(eventSourceID, "event_source_id", .name), (testEventCode, "test_event_code", .name)]) {
+            return refusal
+        }
         let limit = min(max(limit ?? 100, 1), 1000)
         do {
             if case .failure(let e) = try await configuredSource(eventSourceID, principal: principal) {

@@ -40,14 +40,27 @@ public final class ConversionService: Sendable {
 
     static let invalidJSON = "Invalid JSON payload"
 
+    /// The refusal of a body that is not JSON as capi reads it (I-JSON:
+    /// `JSONReader`), saying what and where.
+    static func syntaxError(_ syntax: JSONSyntaxError) -> AdCPError {
+        var e = AdCPError(.invalidRequest, invalidJSON)
+        e.suggestion = "The body is not valid JSON: \(syntax.message) at byte \(syntax.offset)"
+        return e
+    }
+
+    /// The refusal of the first of `ids` (value, field, rule) that is given
+    /// and breaks its rule; nil when all pass.
+    static func checkIDs(_ ids: [(String?, String, IdentifierRule)]) -> ServiceReply? {
+        for (value, field, rule) in ids {
+            if let value, let e = rule.problem(value, field: field) { return failure(400, e) }
+        }
+        return nil
+    }
+
     /// Checks an idempotency key's form (AdCP: 16–255 of `A-Za-z0-9_.:-`).
     static func checkIdempotencyKey(_ key: String?) -> AdCPError? {
         guard let key else { return nil }
-        let allowed = key.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || c == UInt8(ascii: "-")
-        }
-        if allowed && (16...255).contains(key.utf8.count) { return nil }
+        if key.utf8.count >= 16, IdentifierRule.urlSafe(maxBytes: 255).allows(key) { return nil }
         return AdCPError(
             .invalidRequest, "idempotency_key must be 16 to 255 characters of A-Z a-z 0-9 _ . : - (a UUID works)",
             field: "idempotency_key")

@@ -188,6 +188,10 @@ extension SQLiteStore {
         let code = batch.testEventCode ?? ""
         var logged = 0
         func payload(_ raw: Range<Int>) -> Data { batch.body.withArrived { Data(UnsafeBufferPointer(rebasing: $0[raw])) } }
+        // A refused event may be refused for carrying raw PII: kept redacted.
+        func redacted(_ raw: Range<Int>) -> Data {
+            batch.body.withArrived { Data(EventRedaction.redacted(UnsafeBufferPointer(rebasing: $0[raw]))) }
+        }
         try batch.runs.takeEach { validated in
             for e in validated.accepted {
                 try statement.execute(arguments: [
@@ -199,7 +203,7 @@ extension SQLiteStore {
             for (failure, event) in zip(report.failures, report.failedEvents) {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, failure.eventID, event.eventType, batch.receivedAt,
-                    "failed", failure.error.code, failure.error.message, failure.error.field, payload(event.raw),
+                    "failed", failure.error.code, failure.error.message, failure.error.field, redacted(event.raw),
                 ])
             }
             logged += validated.accepted.count + report.failures.count
