@@ -1,10 +1,12 @@
 import Hummingbird
 
 /// Counts and times every HTTP request by method, route template and
-/// status (`capi_http_requests_total`, `capi_http_request_duration_seconds`).
+/// status (`capi_http_requests_total`, `capi_http_request_duration_seconds`),
+/// and logs it at debug level with the same fields.
 ///
 /// The route is the template the router matched (`/agentic/v1/media-buys/{media_buy_id}`),
-/// `NotFound` when none did: the raw path would let clients mint series.
+/// `NotFound` when none did: the raw path would let clients mint series,
+/// and its query may carry identifiers and a link's signature.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: CAPIMetrics
 
@@ -22,9 +24,14 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, _ started: ContinuousClock.Instant) {
-        metrics.request(
-            method: Self.method(request.method), route: context.endpointPath ?? "NotFound", status: status,
-            took: ContinuousClock.now - started)
+        let took = ContinuousClock.now - started
+        let method = Self.method(request.method)
+        let route = context.endpointPath ?? "NotFound"
+        metrics.request(method: method, route: route, status: status, took: took)
+        context.logger.debug("request", metadata: [
+            "method": "\(method)", "route": "\(route)", "status": "\(status)",
+            "ms": "\((took / .milliseconds(1) * 10).rounded() / 10)",
+        ])
     }
 
     /// The request's method, or `other` for one this server has no route for.
