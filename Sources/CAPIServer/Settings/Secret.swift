@@ -3,7 +3,7 @@
 /// Printing one in any way Swift prints a value (`description`,
 /// `debugDescription`, `dump`, a `Mirror` of whatever holds it, string
 /// interpolation) shows `<redacted>`; only `bytes` reads it.
-public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The secret itself, for the code that signs with it.
     public let bytes: [UInt8]
 
