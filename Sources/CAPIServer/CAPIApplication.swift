@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the HTTP application: health probes, the REST door and the MCP door.
+/// Builds the HTTP application: health probes, metrics, the REST door and the MCP door.
 public enum CAPIApplication {
     public static func build(
         settings: CAPISettings, store: any ConversionStore, clock: any CAPIClock = SystemClock(),
@@ -14,6 +14,8 @@ public enum CAPIApplication {
         let service = service ?? ConversionService(store: store, settings: settings, clock: clock)
         let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
         let router = Router(context: CAPIRequestContext.self)
+        // First, so it sees every route, and requests no route matched.
+        router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
 
         router.get("healthz") { _, _ in
             Response.json(Array(#"{"status":"ok"}"#.utf8), status: 200)
@@ -26,6 +28,12 @@ public enum CAPIApplication {
                 return Response.json(Array(#"{"status":"unavailable","reason":"database unreachable"}"#.utf8), status: 503)
             }
         }
+        router.get("metrics") { _, _ in
+            await service.sampleStoreMetrics()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
+        }
         let api = router.group("agentic/v1").add(middleware: auth)
         ConversionRoutes(service: service).register(on: api)
         PlatformRoutes(service: service).register(on: api)
@@ -35,7 +43,9 @@ public enum CAPIApplication {
         var services: [any Service] = []
         if settings.attributionIntervalSeconds > 0 {
             services.append(AttributionWorker(
-                store: store, clock: clock, settings: settings, ingest: service.ingestActivity, logger: logger))
+                store: store, clock: clock, intervalSeconds: settings.attributionIntervalSeconds,
+                batchSize: settings.attributionBatchSize, ingest: service.ingestActivity, metrics: service.metrics,
+                logger: logger))
         }
         return Application(
             router: router,

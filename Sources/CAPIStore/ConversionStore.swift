@@ -7,6 +7,8 @@ public protocol ConversionStore: Sendable {
     func migrate() async throws
     /// Succeeds when the database answers a query.
     func ping() async throws
+    /// The attributor's backlog and the log's size, for metrics.
+    func status() async throws -> StoreStatus
 
     // Accounts and keys
     func createAccount(_ account: Account) async throws

@@ -5,6 +5,7 @@ import CAPIStore
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (REST and MCP on one port).")
@@ -37,6 +38,8 @@ struct Serve: AsyncParsableCommand {
     var maxExposureBodyBytes: Int?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env CAPI_LOG_LEVEL, default info).")
     var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line on standard error (env CAPI_LOG_FORMAT, default text).")
+    var logFormat: String?
     @Flag(help: "Create a demo account and event source if missing, print a fresh key and a curl command (env CAPI_DEMO).")
     var demo = false
     @OptionGroup var db: DatabaseOption
@@ -58,7 +61,7 @@ struct Serve: AsyncParsableCommand {
         }
         s.maxExposuresPerRequest = try maxExposures ?? Env.int("CAPI_MAX_EXPOSURES") ?? s.maxExposuresPerRequest
         s.maxExposureBodyBytes = try maxExposureBodyBytes ?? Env.int("CAPI_MAX_EXPOSURE_BODY_BYTES") ?? s.maxExposureBodyBytes
-        s.signingSecret = try SigningSecret.load(file: signingSecretFile)
+        s.signingSecret = try SigningSecret.load(file: signingSecretFile).map(Secret.init)
         guard s.maxBodyBytes > 0, s.streamingMinBytes >= 0, s.maxExposuresPerRequest > 0, s.maxExposureBodyBytes > 0, s.attributionIntervalSeconds >= 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
               s.maxReportedFailures > 0, (0...65_535).contains(s.port)
         else { throw ValidationError("limits must be positive and the port 0–65535") }
@@ -67,6 +70,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var settings = try settings()
+        try LogFormat.resolve(logFormat).bootstrap()
+        // Once per process, before the store opens: its timers and any
+        // library's swift-metrics land in what GET /metrics serves.
+        let metrics = CAPIMetrics()
+        MetricsSystem.bootstrap(metrics.factory)
         var logger = Logger(label: "capi")
         let levelName = logLevel ?? Env.string("CAPI_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("unknown log level \(levelName)") }
@@ -74,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         let store = try await db.openStore()
         if demo || Env.bool("CAPI_DEMO") {
             if settings.signingSecret == nil {
-                settings.signingSecret = try SigningSecret.demoSecret(besides: db.path)
+                settings.signingSecret = Secret(try SigningSecret.demoSecret(besides: db.path))
             }
             try await DemoSetup.run(store: store, settings: settings)
         }
@@ -82,7 +90,8 @@ struct Serve: AsyncParsableCommand {
             logger.notice("no signing secret: click and impression links are off (set CAPI_SIGNING_SECRET_FILE)")
         }
         logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(db.path)"])
-        let app = CAPIApplication.build(settings: settings, store: store, logger: logger)
+        let service = ConversionService(store: store, settings: settings, metrics: metrics)
+        let app = CAPIApplication.build(settings: settings, store: store, logger: logger, service: service)
         try await app.runService()
     }
 }

@@ -20,7 +20,7 @@ import Testing
     static func world(interval: Double = 0, _ body: @escaping @Sendable (World) async throws -> Void) async throws {
         try await TestServer.run(configure: { s in
             s.attributionIntervalSeconds = interval
-            s.signingSecret = secret
+            s.signingSecret = Secret(secret)
         }) { server in
             let acme = try await server.account("acme")
             let globex = try await server.account("globex")

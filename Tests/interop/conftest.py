@@ -1,5 +1,9 @@
 """Starts the real capi binary on a free loopback port with a temporary
-database, with accounts and keys made by capi's own command line."""
+database, with accounts and keys made by capi's own command line.
+
+The server logs at trace level, its most talkative, into `CapiServer.log`:
+test_zz_log_leaks.py, which runs last, checks that the whole session's log
+holds no key, identifier, secret or body."""
 from __future__ import annotations
 
 import dataclasses
@@ -86,7 +90,7 @@ def capi(tmp_path_factory) -> CapiServer:
     log = work / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), *db],
+            [str(binary), "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "trace", *db],
             stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(base_url, process, log)

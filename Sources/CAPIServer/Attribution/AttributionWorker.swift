@@ -21,12 +21,21 @@ import ServiceLifecycle
 /// on every write and attribution does not; clients that leave it free leave
 /// the rest to attribution, which then still advances. When clients are not
 /// sending, it runs flat out in full passes.
-struct AttributionWorker: Service {
+///
+/// It holds only the settings it uses: the lifecycle logs each service's
+/// description at debug level, and the server's settings carry a secret.
+struct AttributionWorker: Service, CustomStringConvertible {
     let store: any ConversionStore
     let clock: any CAPIClock
-    let settings: CAPISettings
+    /// Seconds between passes when idle (`CAPISettings.attributionIntervalSeconds`).
+    let intervalSeconds: Double
+    /// Conversions in a full pass (`CAPISettings.attributionBatchSize`).
+    let batchSize: Int
     let ingest: IngestActivity
+    let metrics: CAPIMetrics
     let logger: Logger
+
+    var description: String { "AttributionWorker" }
 
     /// How long after the last write clients count as still sending.
     static let ingestQuiet = Duration.milliseconds(200)
@@ -74,15 +83,16 @@ struct AttributionWorker: Service {
     }
 
     func run() async throws {
-        let idle = Duration.milliseconds(Int64(settings.attributionIntervalSeconds * 1000))
+        let idle = Duration.milliseconds(Int64(intervalSeconds * 1000))
         var last: (conversions: Int, took: Duration)?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let at = Int64(clock.now().timeIntervalSince1970 * 1000)
                 let size = Self.passSize(
-                    batch: settings.attributionBatchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last)
+                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last)
                 let progress = try await store.attributePending(maxConversions: size, at: at)
                 last = (progress.conversions, progress.held)
+                if !progress.isIdle { metrics.attributionPass(progress) }
                 if progress.isIdle {
                     try await Task.sleep(for: idle)
                 } else {

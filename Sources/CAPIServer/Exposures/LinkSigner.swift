@@ -9,10 +9,14 @@ import Foundation
 /// (then value), each `name=value` percent-encoded with RFC 3986's unreserved
 /// characters kept as is, joined by `&`.
 public struct LinkSigner: Sendable {
-    let secret: [UInt8]
+    let secret: Secret
+
+    public init(secret: Secret) {
+        self.secret = secret
+    }
 
     public init(secret: [UInt8]) {
-        self.secret = secret
+        self.init(secret: Secret(secret))
     }
 
     public static func canonical(path: String, parameters: [(String, String)]) -> String {
@@ -26,7 +30,7 @@ public struct LinkSigner: Sendable {
 
     public func signature(path: String, parameters: [(String, String)]) -> String {
         let mac = HMAC<SHA256>.authenticationCode(
-            for: Array(Self.canonical(path: path, parameters: parameters).utf8), using: SymmetricKey(data: secret))
+            for: Array(Self.canonical(path: path, parameters: parameters).utf8), using: SymmetricKey(data: secret.bytes))
         return hex(mac)
     }
 

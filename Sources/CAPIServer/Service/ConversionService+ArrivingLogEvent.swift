@@ -26,7 +26,8 @@ extension ConversionService {
     /// source…) or anything goes wrong on the way: the caller then reads the
     /// complete body whole, which gives the same reply a whole read always
     /// gives, errors included.
-    func logEventArriving(_ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal) async -> ServiceReply? {
+    /// Measured by `logEventArriving` (`ConversionService+Metrics`).
+    func storeArrivingLogEvent(_ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal) async -> ServiceReply? {
         guard principal.refusal(unless: .account) == nil else { return nil }
         var arrival = Arrival(body: body, arrivals: arrivals, maxEvents: settings.maxEventsPerBatch)
         guard await arrival.envelopeRead(), let sourceID = arrival.envelope.eventSourceID,

@@ -78,7 +78,8 @@ extension ConversionService {
     }
 
     /// `POST /agentic/v1/exposures`: a JSON array or NDJSON of impressions and clicks.
-    public func ingestExposures(body: [UInt8], ndjson: Bool, principal: Principal) async -> ServiceReply {
+    /// Measured by `ingestExposures` (`ConversionService+Metrics`).
+    func storeExposures(body: [UInt8], ndjson: Bool, principal: Principal) async -> ServiceReply {
         if let e = principal.refusal(unless: .platform) { return Self.failure(403, e) }
         let rows: [JSONValue]
         switch ExposureFeed.rows(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {

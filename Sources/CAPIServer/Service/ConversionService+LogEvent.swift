@@ -12,7 +12,8 @@ extension ConversionService {
 
     /// `log_event` on a body received whole (or one that could not be
     /// stored as it arrived: `logEventArriving`).
-    func logEvent(body: BatchBytes, principal: Principal) async -> ServiceReply {
+    /// Measured by `logEvent(body:principal:)` (`ConversionService+Metrics`).
+    func storeLogEvent(body: BatchBytes, principal: Principal) async -> ServiceReply {
         if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
         let batch: LogEventBatch
         do {
@@ -97,7 +98,10 @@ extension ConversionService {
     /// The reply of a batch the store wrote. A batch with nothing valid is
     /// refused whole (a test batch still logs why).
     func writtenReply(_ counts: IngestCounts, response: [UInt8], runs: ValidatedRuns) -> ServiceReply {
-        counts.inserted + counts.duplicates == 0 ? allFailed(runs.report.failures) : ServiceReply(status: 200, body: response)
+        let failures = runs.report.failures
+        var reply = counts.inserted + counts.duplicates == 0 ? allFailed(failures) : ServiceReply(status: 200, body: response)
+        reply.tally = EventTally(counts, refused: failures.count)
+        return reply
     }
 
     /// Encodes the 200 body inside the write, from the runs it took.

@@ -14,11 +14,17 @@ public final class ConversionService: Sendable {
     /// log_event batches stored while their body was still arriving.
     let streamed = Atomic<Int>(0)
     public var batchesStoredWhileArriving: Int { streamed.load(ordering: .relaxed) }
+    /// What `GET /metrics` serves (`ConversionService+Metrics`).
+    public let metrics: CAPIMetrics
 
-    public init(store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock()) {
+    public init(
+        store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock(),
+        metrics: CAPIMetrics = CAPIMetrics()
+    ) {
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.metrics = metrics
     }
 
     var nowMilliseconds: Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }

@@ -9,6 +9,8 @@ public struct ServiceReply: Sendable {
     public var contentType = "application/json; charset=utf-8"
     /// The request was refused because it is not valid JSON.
     public var isInvalidJSON = false
+    /// For a log_event batch written now: its events by result (metrics).
+    public var tally: EventTally?
 
     public var isError: Bool { status >= 400 }
 

@@ -23,7 +23,7 @@ public struct CAPISettings: Sendable {
     public var maxReportedFailures = 1_000
     /// Secret that signs click and impression links (HMAC-SHA256). Read from
     /// the environment or a file, never stored in the database or logged.
-    public var signingSecret: [UInt8]?
+    public var signingSecret: Secret?
     /// Take the client IP of clicks and impressions from X-Forwarded-For
     /// (only behind a proxy you run).
     public var trustForwardedFor = false

@@ -1,4 +1,5 @@
 import CAPICore
+import CoreMetrics
 import CSQLiteConfig
 import Foundation
 import GRDB
@@ -13,6 +14,10 @@ public final class SQLiteStore: ConversionStore {
     let pool: DatabasePool
     let workload: Workload
     let walSyncer: WALSyncer
+    /// Where write and sync times go (`StoreMetrics`).
+    let timers: StoreMetrics.Timers
+    /// The write-ahead log, whose size `status()` reports.
+    let walPath: String
 
     /// How a process uses the store, which decides its memory settings.
     public enum Workload: Sendable {
@@ -58,14 +63,18 @@ public final class SQLiteStore: ConversionStore {
         }
     }
 
-    public init(path: String, workload: Workload = .server) throws {
+    /// `metrics` receives the store's timers (`StoreMetrics`); by default
+    /// the process's swift-metrics backend, as bootstrapped before the open.
+    public init(path: String, workload: Workload = .server, metrics: (any MetricsFactory)? = nil) throws {
         _ = Self.memoryStatisticsOff
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         self.workload = workload
-        walSyncer = WALSyncer(databasePath: path)
+        timers = StoreMetrics.Timers(factory: metrics ?? MetricsSystem.factory)
+        walSyncer = WALSyncer(databasePath: path, timer: timers.walSync)
+        walPath = path + "-wal"
         var config = Configuration()
         config.busyMode = .timeout(10)
         let checkpointer = WALCheckpointer(path: path)
@@ -100,7 +109,8 @@ public final class SQLiteStore: ConversionStore {
     /// (an idempotent replay) waits too: what it read may be another
     /// request's commit whose sync is still under way.
     func durableWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
-        let value = try await pool.write(updates)
+        let (value, held) = try await heldWrite(updates)
+        timers.durableWrite.record(held)
         try await walSyncer.sync()
         return value
     }
@@ -116,6 +126,16 @@ public final class SQLiteStore: ConversionStore {
     /// `unsyncedWrite`, and how long it held the writer, its commit included
     /// (a large commit is much of a write's cost: `attributePending`).
     func timedUnsyncedWrite<T: Sendable>(
+        _ updates: @Sendable (Database) throws -> T
+    ) async throws -> (value: T, held: Duration) {
+        let written = try await heldWrite(updates)
+        timers.unsyncedWrite.record(written.held)
+        return written
+    }
+
+    /// One write transaction, and how long it held the writer, its commit
+    /// included (not the wait for the writer).
+    private func heldWrite<T: Sendable>(
         _ updates: @Sendable (Database) throws -> T
     ) async throws -> (value: T, held: Duration) {
         try await pool.writeWithoutTransaction { db in

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Foundation
 import Synchronization
@@ -37,16 +38,19 @@ final class WALSyncer: Sendable {
 
     private let state = Mutex(State())
     private let flush: @Sendable () throws -> Void
+    /// Records how long each sync took, when given.
+    private let timer: CoreMetrics.Timer?
     private let queue = DispatchQueue(label: "capi.sqlite.wal-sync")
 
     /// Syncs the WAL of the database at `databasePath`.
-    convenience init(databasePath: String) {
+    convenience init(databasePath: String, timer: CoreMetrics.Timer? = nil) {
         let file = WALFile(databasePath: databasePath)
-        self.init(flush: { try file.sync() })
+        self.init(timer: timer, flush: { try file.sync() })
     }
 
     /// `flush` makes everything written before it began durable.
-    init(flush: @escaping @Sendable () throws -> Void) {
+    init(timer: CoreMetrics.Timer? = nil, flush: @escaping @Sendable () throws -> Void) {
+        self.timer = timer
         self.flush = flush
     }
 
@@ -85,7 +89,9 @@ final class WALSyncer: Sendable {
                 return s.begun
             }
             guard let number else { return }
+            let started = ContinuousClock.now
             let result = Result { try flush() }
+            timer?.record(ContinuousClock.now - started)
             let released = state.withLock { s in
                 s.finished = number
                 if case .failure(let error) = result { s.failure = error }

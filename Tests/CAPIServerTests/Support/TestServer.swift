@@ -28,23 +28,30 @@ struct TestServer: Sendable {
     let databasePath: String
     let service: ConversionService
 
+    /// `logger` (default: one that logs only criticals) is the server's.
     static func run<T: Sendable>(
         configure: (inout CAPISettings) -> Void = { _ in },
+        logger: Logger? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("capi.sqlite").path
-        let store = try SQLiteStore(path: path)
+        // Metrics of this server alone: a test process runs many.
+        let metrics = CAPIMetrics()
+        let store = try SQLiteStore(path: path, metrics: metrics.factory)
         try await store.migrate()
         var settings = CAPISettings()
         settings.port = 0
         configure(&settings)
         let clock = TestClock()
-        var logger = Logger(label: "capi-test")
-        logger.logLevel = .critical
+        let logger = logger ?? {
+            var quiet = Logger(label: "capi-test")
+            quiet.logLevel = .critical
+            return quiet
+        }()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let service = ConversionService(store: store, settings: settings, clock: clock)
+        let service = ConversionService(store: store, settings: settings, clock: clock, metrics: metrics)
         let app = CAPIApplication.build(settings: settings, store: store, clock: clock, logger: logger, service: service) { port in
             portContinuation.yield(port)
         }
