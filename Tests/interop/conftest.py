@@ -50,6 +50,16 @@ def run_cli(binary: pathlib.Path, *args: str) -> str:
     return done.stdout
 
 
+def stop(process: subprocess.Popen, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within `grace` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,9 +106,4 @@ def capi(tmp_path_factory) -> CapiServer:
         wait_healthy(base_url, process, log)
         yield CapiServer(base_url=base_url, keys=keys, database=database, log=log, binary=binary)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from conftest import capi_binary, free_port, run_cli, wait_healthy
+from conftest import capi_binary, free_port, run_cli, stop, wait_healthy
 from interop_support import call_tool, jsonrpc, new_key, recent_time
 
 # Whatever test sent them, these shapes never belong in a log line.
@@ -212,12 +212,7 @@ def test_every_door_at_trace_in_json_logs_no_key_identifier_secret_or_body(tmp_p
         assert request(base, "GET", "/metrics") == 200
         assert request(base, "GET", f"/no/such/page?hashed_email={sha()}") == 404
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
     log = log_path.read_text()
     records = []

@@ -1,6 +1,8 @@
 /// Writes JSON text by hand where an encoder would cost more than the data.
 public enum JSONText {
-    /// `s` as a quoted JSON string.
+    /// `s` as a quoted JSON string. DEL and the line and paragraph
+    /// separators are escaped too: valid JSON either way, but safe to
+    /// paste into a log viewer or a script.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
@@ -12,7 +14,7 @@ public enum JSONText {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}" {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
