@@ -20,8 +20,10 @@ import Testing
         #expect(reply.headers["retry-after"] == "\(seconds)")
     }
 
+    /// Rates in these tests are tiny and buckets sized by burst, so a slow,
+    /// busy machine does not refill them while the test runs.
     @Test func aKeyOverItsRequestRateGets429WithRetryAfter() async throws {
-        try await TestServer.run(configure: { $0.rateLimitRequestsPerSecond = 0.5; $0.rateLimitBurstSeconds = 4 }) { server in
+        try await TestServer.run(configure: { $0.rateLimitRequestsPerSecond = 0.001; $0.rateLimitBurstSeconds = 2_000 }) { server in
             let key = try await server.account("acme")
             let other = try await server.account("other")
             var statuses: [Int] = []
@@ -37,11 +39,12 @@ import Testing
 
     @Test func aKeyOverItsEventRateGets429OnREST() async throws {
         try await TestServer.run(configure: {
-            $0.rateLimitEventsPerSecond = 1; $0.rateLimitBurstSeconds = 10; $0.maxEventsPerBatch = 5
+            $0.rateLimitEventsPerSecond = 0.001; $0.rateLimitBurstSeconds = 10_000; $0.maxEventsPerBatch = 5
         }) { server in
             let key = try await server.account("acme")
             #expect(try await server.sync(key: key, [Self.source]).status == 200)
-            // The bucket holds 10 events and refills one a second.
+            // The bucket holds 10 events and refills one in 1,000 s: a slow
+            // machine does not refill it during the test.
             for batch in 0..<2 {
                 let events = (0..<5).map { server.purchase("e\(batch)-\($0)") }
                 #expect(try await server.logEvents(key: key, source: "web", events).status == 200)
@@ -56,7 +59,7 @@ import Testing
     /// tool is: `isError` with `adcp_error.code` RATE_LIMITED.
     @Test func aKeyOverItsEventRateGetsAnAdCPToolErrorOnMCP() async throws {
         try await TestServer.run(configure: {
-            $0.rateLimitEventsPerSecond = 1; $0.rateLimitBurstSeconds = 1; $0.maxEventsPerBatch = 3
+            $0.rateLimitEventsPerSecond = 0.001; $0.rateLimitBurstSeconds = 3_000; $0.maxEventsPerBatch = 3
         }) { server in
             let key = try await server.account("acme")
             #expect(try await server.sync(key: key, [Self.source]).status == 200)
@@ -198,7 +201,7 @@ import Testing
         settings.headerTimeoutSeconds = 0.3
         settings.bodyTimeoutSeconds = 0.3
         settings.minBodyBytesPerSecond = 1_000
-        settings.idleTimeoutSeconds = 0.4
+        settings.idleTimeoutSeconds = 0.8
     }
 
     /// A connection that sends nothing is closed, without a word.
@@ -274,7 +277,7 @@ import Testing
 
     /// A body sent in pieces, at a fair pace, is not cut off.
     @Test func aBodyInPiecesAtAFairPaceIsServed() async throws {
-        try await TestServer.run(configure: { Self.quick(&$0) }) { server in
+        try await TestServer.run(configure: { Self.quick(&$0); $0.headerTimeoutSeconds = 5; $0.bodyTimeoutSeconds = 5 }) { server in
             let key = try await server.account("acme")
             #expect(try await server.sync(key: key, [Self.source]).status == 200)
             let body = Array(JSONValue.object(["event_source_id": .string("web"), "events": .array([server.purchase("p")])]).canonicalText.utf8)
@@ -283,7 +286,7 @@ import Testing
                 try connection.send(Array(body.prefix(body.count / 2)))
                 RawConnection.pause(0.1)
                 try connection.send(Array(body.dropFirst(body.count / 2)))
-                return try connection.readAnswer(timeout: 3)
+                return try connection.readAnswer(timeout: 10)
             }
             #expect(answer.status == 200)
         }
