@@ -82,7 +82,7 @@ import Glibc
             kill(pid, SIGTERM)
             RawConnection.pause(0.3)
             try connection.send(Array(body.dropFirst(20)))
-            return try connection.readAnswer(timeout: 5)
+            return try connection.readAnswer(timeout: 15)
         }
         #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
         let deadline = Date().addingTimeInterval(5)
@@ -98,7 +98,7 @@ import Glibc
         let resent = try await RawConnection.run(port: port) { connection -> RawHTTP.Answer in
             try connection.send("POST /agentic/v1/capi HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(key)\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n")
             try connection.send(body)
-            return try connection.readAnswer(timeout: 5)
+            return try connection.readAnswer(timeout: 15)
         }
         #expect(resent.status == 200)
         #expect(resent.json["ext"]?["duplicates"]?.intValue == 1, "\(String(decoding: resent.body, as: UTF8.self))")

@@ -97,7 +97,7 @@ import Testing
                 started.store(true, ordering: .relaxed)
                 while refusal.withLock({ $0 == nil }) { RawConnection.pause(0.02) }
                 try connection.send(Array(body.dropFirst(10)))
-                return try connection.readAnswer(timeout: 3)
+                return try connection.readAnswer(timeout: 15)
             }
             while !started.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
             try await Task.sleep(for: .milliseconds(100))
