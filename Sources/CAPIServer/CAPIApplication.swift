@@ -13,9 +13,11 @@ public enum CAPIApplication {
     ) -> some ApplicationProtocol {
         let service = service ?? ConversionService(store: store, settings: settings, clock: clock)
         let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
+        let limits = KeyLimitsMiddleware(limiter: service.keyLimits)
         let router = Router(context: CAPIRequestContext.self)
         // First, so it sees every route, and requests no route matched.
         router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
+        router.add(middleware: AdCPErrorMiddleware())
 
         router.get("healthz") { _, _ in
             Response.json(Array(#"{"status":"ok"}"#.utf8), status: 200)
@@ -34,11 +36,12 @@ public enum CAPIApplication {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
         }
-        let api = router.group("agentic/v1").add(middleware: auth)
+        let api = router.group("agentic/v1").add(middleware: auth).add(middleware: limits)
         ConversionRoutes(service: service).register(on: api)
         PlatformRoutes(service: service).register(on: api)
         LinkRoutes(service: service).register(on: router.group("agentic/v1"))
-        addMCPRoutes(to: router.group().add(middleware: auth), service: service)
+        addMCPRoutes(to: router.group().add(middleware: auth).add(middleware: limits), service: service)
+        router.add(middleware: UnknownRouteMiddleware(routes: router.routes))
 
         var services: [any Service] = []
         if settings.attributionIntervalSeconds > 0 {
@@ -47,8 +50,10 @@ public enum CAPIApplication {
                 batchSize: settings.attributionBatchSize, ingest: service.ingestActivity, metrics: service.metrics,
                 logger: logger))
         }
+        let connectionLimits = ConnectionLimits(settings: settings)
         return Application(
             router: router,
+            server: CAPIHTTPChannel.builder(limits: connectionLimits, connections: ConnectionCounter()),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "capi"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },

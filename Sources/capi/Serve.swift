@@ -36,6 +36,30 @@ struct Serve: AsyncParsableCommand {
     var maxExposures: Int?
     @Option(name: .customLong("max-exposure-body-bytes"), help: "Largest exposure feed body (env CAPI_MAX_EXPOSURE_BODY_BYTES, default 67108864).")
     var maxExposureBodyBytes: Int?
+    @Option(name: .customLong("rate-limit-requests"), help: "Requests a second per API key, on average; 0 for no limit (env CAPI_RATE_LIMIT_REQUESTS, default 1000).")
+    var rateLimitRequests: Double?
+    @Option(name: .customLong("rate-limit-events"), help: "log_event events a second per API key, REST and MCP together; 0 for no limit (env CAPI_RATE_LIMIT_EVENTS, default 1000000).")
+    var rateLimitEvents: Double?
+    @Option(name: .customLong("rate-limit-burst-seconds"), help: "Seconds of its rate a key may spend at once (env CAPI_RATE_LIMIT_BURST_SECONDS, default 2).")
+    var rateLimitBurstSeconds: Double?
+    @Option(name: .customLong("max-in-flight-per-key"), help: "Requests one API key may have in progress; 0 for no limit (env CAPI_MAX_IN_FLIGHT_PER_KEY, default 256).")
+    var maxInFlightPerKey: Int?
+    @Option(name: .customLong("max-connections"), help: "Open connections; one more is answered 503 (env CAPI_MAX_CONNECTIONS, default 1024).")
+    var maxConnections: Int?
+    @Option(name: .customLong("max-header-bytes"), help: "Largest request line plus headers (env CAPI_MAX_HEADER_BYTES, default 32768).")
+    var maxHeaderBytes: Int?
+    @Option(name: .customLong("max-url-bytes"), help: "Longest request target (env CAPI_MAX_URL_BYTES, default 8192).")
+    var maxURLBytes: Int?
+    @Option(name: .customLong("header-timeout-seconds"), help: "Seconds for a request's line and headers to arrive (env CAPI_HEADER_TIMEOUT_SECONDS, default 10).")
+    var headerTimeoutSeconds: Double?
+    @Option(name: .customLong("body-timeout-seconds"), help: "Seconds a body may take beyond what --min-body-bytes-per-second allows (env CAPI_BODY_TIMEOUT_SECONDS, default 30).")
+    var bodyTimeoutSeconds: Double?
+    @Option(name: .customLong("min-body-bytes-per-second"), help: "Slowest sustained body rate (env CAPI_MIN_BODY_BYTES_PER_SECOND, default 65536).")
+    var minBodyBytesPerSecond: Int?
+    @Option(name: .customLong("idle-timeout-seconds"), help: "Seconds a kept-alive connection may wait for its next request (env CAPI_IDLE_TIMEOUT_SECONDS, default 60).")
+    var idleTimeoutSeconds: Double?
+    @Option(name: .customLong("shutdown-grace-seconds"), help: "Seconds a stopping server gives requests in progress (env CAPI_SHUTDOWN_GRACE_SECONDS, default 25).")
+    var shutdownGraceSeconds: Double?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error (env CAPI_LOG_LEVEL, default info).")
     var logLevel: String?
     @Option(name: .customLong("log-format"), help: "text, or json: one JSON object per line on standard error (env CAPI_LOG_FORMAT, default text).")
@@ -62,6 +86,23 @@ struct Serve: AsyncParsableCommand {
         s.maxExposuresPerRequest = try maxExposures ?? Env.int("CAPI_MAX_EXPOSURES") ?? s.maxExposuresPerRequest
         s.maxExposureBodyBytes = try maxExposureBodyBytes ?? Env.int("CAPI_MAX_EXPOSURE_BODY_BYTES") ?? s.maxExposureBodyBytes
         s.signingSecret = try SigningSecret.load(file: signingSecretFile).map(Secret.init)
+        s.rateLimitRequestsPerSecond = try rateLimitRequests ?? Env.double("CAPI_RATE_LIMIT_REQUESTS") ?? s.rateLimitRequestsPerSecond
+        s.rateLimitEventsPerSecond = try rateLimitEvents ?? Env.double("CAPI_RATE_LIMIT_EVENTS") ?? s.rateLimitEventsPerSecond
+        s.rateLimitBurstSeconds = try rateLimitBurstSeconds ?? Env.double("CAPI_RATE_LIMIT_BURST_SECONDS") ?? s.rateLimitBurstSeconds
+        s.maxInFlightPerKey = try maxInFlightPerKey ?? Env.int("CAPI_MAX_IN_FLIGHT_PER_KEY") ?? s.maxInFlightPerKey
+        s.maxConnections = try maxConnections ?? Env.int("CAPI_MAX_CONNECTIONS") ?? s.maxConnections
+        s.maxHeaderBytes = try maxHeaderBytes ?? Env.int("CAPI_MAX_HEADER_BYTES") ?? s.maxHeaderBytes
+        s.maxURLBytes = try maxURLBytes ?? Env.int("CAPI_MAX_URL_BYTES") ?? s.maxURLBytes
+        s.headerTimeoutSeconds = try headerTimeoutSeconds ?? Env.double("CAPI_HEADER_TIMEOUT_SECONDS") ?? s.headerTimeoutSeconds
+        s.bodyTimeoutSeconds = try bodyTimeoutSeconds ?? Env.double("CAPI_BODY_TIMEOUT_SECONDS") ?? s.bodyTimeoutSeconds
+        s.minBodyBytesPerSecond = try minBodyBytesPerSecond ?? Env.int("CAPI_MIN_BODY_BYTES_PER_SECOND") ?? s.minBodyBytesPerSecond
+        s.idleTimeoutSeconds = try idleTimeoutSeconds ?? Env.double("CAPI_IDLE_TIMEOUT_SECONDS") ?? s.idleTimeoutSeconds
+        s.shutdownGraceSeconds = try shutdownGraceSeconds ?? Env.double("CAPI_SHUTDOWN_GRACE_SECONDS") ?? s.shutdownGraceSeconds
+        guard s.rateLimitRequestsPerSecond >= 0, s.rateLimitEventsPerSecond >= 0, s.rateLimitBurstSeconds > 0,
+              s.maxInFlightPerKey >= 0, s.maxConnections > 0, s.maxHeaderBytes > 0, s.maxURLBytes > 0,
+              s.headerTimeoutSeconds > 0, s.bodyTimeoutSeconds > 0, s.minBodyBytesPerSecond >= 0,
+              s.idleTimeoutSeconds > 0, s.shutdownGraceSeconds >= 0
+        else { throw ValidationError("rates, sizes and timeouts must be positive (0 turns a rate or the in-flight bound off)") }
         guard s.maxBodyBytes > 0, s.streamingMinBytes >= 0, s.maxExposuresPerRequest > 0, s.maxExposureBodyBytes > 0, s.attributionIntervalSeconds >= 0, s.maxEventsPerBatch > 0, s.maxEventAgeSeconds > 0, s.maxFutureSkewSeconds >= 0,
               s.maxReportedFailures > 0, (0...65_535).contains(s.port)
         else { throw ValidationError("limits must be positive and the port 0–65535") }
@@ -92,7 +133,7 @@ struct Serve: AsyncParsableCommand {
         logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(db.path)"])
         let service = ConversionService(store: store, settings: settings, metrics: metrics)
         let app = CAPIApplication.build(settings: settings, store: store, logger: logger, service: service)
-        try await app.runService()
+        try await GracefulStop.run(app, grace: settings.shutdownGraceSeconds, store: store, logger: logger)
     }
 }
 

@@ -5,6 +5,13 @@ public struct AdCPError: Error, Codable, Sendable, Equatable {
     public var field: String?
     public var suggestion: String?
     public var recovery: Recovery?
+    /// Seconds to wait before retrying (`RATE_LIMITED`), 1…3600.
+    public var retryAfter: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case code, message, field, suggestion, recovery
+        case retryAfter = "retry_after"
+    }
 
     public enum Recovery: String, Codable, Sendable {
         case correctable, transient, terminal

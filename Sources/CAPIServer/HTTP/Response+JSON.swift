@@ -7,9 +7,10 @@ extension Response {
     }
 
     static func json(_ reply: ServiceReply) -> Response {
-        Response(
-            status: HTTPResponse.Status(code: reply.status),
-            headers: [.contentType: reply.contentType, .cacheControl: "no-store"],
+        var headers: HTTPFields = [.contentType: reply.contentType, .cacheControl: "no-store"]
+        if let seconds = reply.retryAfterSeconds { headers[.retryAfter] = "\(seconds)" }
+        return Response(
+            status: HTTPResponse.Status(code: reply.status), headers: headers,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 }

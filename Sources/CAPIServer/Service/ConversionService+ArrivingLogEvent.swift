@@ -70,10 +70,11 @@ extension ConversionService {
             }
         }
         lanes.close()
-        guard verdict == true else {
+        let overLimit = verdict == true ? keyLimits.chargeEvents(arrival.envelope.eventRanges.count, key: principal.keyPrefix) : nil
+        guard verdict == true, overLimit == nil else {
             runs.abandon()
             _ = await writer?.result
-            return nil
+            return overLimit
         }
         runs.finish(count: lanes.handed)
         startWriter()

@@ -42,6 +42,7 @@ extension ConversionService {
         if let refusal = Self.checkIDs([(sourceID, "event_source_id", .name), (batch.testEventCode, "test_event_code", .name)]) {
             return refusal
         }
+        if let refusal = keyLimits.chargeEvents(incoming.count, key: principal.keyPrefix) { return refusal }
         do {
             let source: EventSource
             switch try await configuredSource(sourceID, principal: principal) {

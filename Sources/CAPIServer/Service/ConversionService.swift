@@ -16,6 +16,8 @@ public final class ConversionService: Sendable {
     public var batchesStoredWhileArriving: Int { streamed.load(ordering: .relaxed) }
     /// What `GET /metrics` serves (`ConversionService+Metrics`).
     public let metrics: CAPIMetrics
+    /// Per-key rate limits, shared by both doors (log_event charges its events).
+    public let keyLimits: KeyRateLimiter
 
     public init(
         store: any ConversionStore, settings: CAPISettings, clock: any CAPIClock = SystemClock(),
@@ -25,6 +27,7 @@ public final class ConversionService: Sendable {
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
+        self.keyLimits = KeyRateLimiter(settings: settings)
     }
 
     var nowMilliseconds: Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }

@@ -11,6 +11,8 @@ public struct ServiceReply: Sendable {
     public var isInvalidJSON = false
     /// For a log_event batch written now: its events by result (metrics).
     public var tally: EventTally?
+    /// Seconds the client should wait before retrying: the `Retry-After` header.
+    public var retryAfterSeconds: Int?
 
     public var isError: Bool { status >= 400 }
 

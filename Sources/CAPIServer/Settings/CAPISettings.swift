@@ -37,6 +37,40 @@ public struct CAPISettings: Sendable {
     /// Conversions examined per attribution transaction.
     public var attributionBatchSize = 500
 
+    // Limits against hostile or broken clients (see `Limits/` and `Connection/`).
+
+    /// Requests a second one API key may make, on average (token bucket;
+    /// 0: no limit). Beyond: 429 `RATE_LIMITED` with `retry_after`.
+    public var rateLimitRequestsPerSecond = 1_000.0
+    /// Events a second one API key may log, on average, REST and MCP
+    /// together (0: no limit).
+    public var rateLimitEventsPerSecond = 1_000_000.0
+    /// How many seconds of its rate a key may spend at once: each bucket holds
+    /// rate × this (the events bucket at least one full batch).
+    public var rateLimitBurstSeconds = 2.0
+    /// Requests one API key may have in progress at once (0: no limit);
+    /// one more is refused with 429, not queued.
+    public var maxInFlightPerKey = 256
+    /// Open connections; one more is answered 503 and closed.
+    public var maxConnections = 1_024
+    /// Largest request line plus headers, in bytes (431 beyond).
+    public var maxHeaderBytes = 32 * 1024
+    /// Longest request target (path and query), in bytes (414 beyond).
+    public var maxURLBytes = 8 * 1024
+    /// Seconds a request's line and headers may take to arrive, from the
+    /// connection's opening or the request's first byte (408 beyond).
+    public var headerTimeoutSeconds = 10.0
+    /// Seconds a body may take beyond what `minBodyBytesPerSecond` allows
+    /// for the bytes already received (408 beyond).
+    public var bodyTimeoutSeconds = 30.0
+    /// Slowest a body may arrive, sustained, in bytes a second.
+    public var minBodyBytesPerSecond = 64 * 1024
+    /// Seconds a kept-alive connection may wait for its next request.
+    public var idleTimeoutSeconds = 60.0
+    /// Seconds a stopping server (SIGTERM, SIGINT) gives requests in progress
+    /// before it cancels them; the store is flushed either way.
+    public var shutdownGraceSeconds = 25.0
+
     public init() {}
 
     public var baseURL: String {
