@@ -174,7 +174,8 @@ import Testing
     /// Past `maxConnections`, a connection's request is answered 503 with
     /// Retry-After and closed; once one closes, the next is served.
     @Test func aConnectionPastTheLimitGets503() async throws {
-        try await TestServer.run(configure: { $0.maxConnections = 2 }) { server in
+        // Held connections must outlast a slow machine: no head deadline to speak of.
+        try await TestServer.run(configure: { $0.maxConnections = 2; $0.headerTimeoutSeconds = 120 }) { server in
             let port = server.port
             let outcome = try await RawConnection.run(port: port) { first -> (Int, Int) in
                 let second = try RawHTTP.connected(port: port)
