@@ -52,8 +52,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            exclude: ["OpenAPI/openapi.json"],
+            plugins: ["EmbedOpenAPI"]
         ),
+        // The OpenAPI document is a data file, compiled into CAPIServer at build time.
+        .executableTarget(name: "capi-embed-text"),
+        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["capi-embed-text"]),
         .executableTarget(
             name: "capi",
             dependencies: [

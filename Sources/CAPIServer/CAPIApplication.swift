@@ -36,6 +36,7 @@ public enum CAPIApplication {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.metrics.exposition())))
         }
+        OpenAPIRoute.register(on: router)
         let api = router.group("agentic/v1").add(middleware: auth).add(middleware: limits)
         ConversionRoutes(service: service).register(on: api)
         PlatformRoutes(service: service).register(on: api)
