@@ -403,8 +403,9 @@ LINK_QUERY = [
           "Hex HMAC-SHA256, under the server's signing secret, of the path, `?`, and every other parameter "
           "sorted by name, percent-encoded, joined by `&` (see the README).", required=True),
     query("cost", {"type": "string"}, "Signed: the cost in the buy's currency."),
-    query("hashed_email", SHA256, "Signed: identity known at serve time."),
-    query("hashed_phone", SHA256, "Signed: identity known at serve time."),
+    query("hashed_email", STRING, "Signed: SHA-256 hex, identity known at serve time (a malformed one is dropped, "
+                                  "never a reason to break the click)."),
+    query("hashed_phone", STRING, "Signed: SHA-256 hex (as hashed_email)."),
 ]
 LINK_ERRORS = {
     "403": error(403, "`PERMISSION_DENIED`: the signature is missing or does not match. Never redirects."),
@@ -604,7 +605,8 @@ PATHS: dict[str, dict] = {
     "/agentic/v1/impression/{media_buy_id}/{package_id}/{creative_id}": {"get": {
         "operationId": "impression", "tags": ["links"], "summary": "Signed impression pixel: records an impression.",
         "security": [],
-        "parameters": LINK_PATH + LINK_QUERY + [query("imp", IDENTIFIER, "Signed: an id that makes the pixel idempotent.")],
+        "parameters": LINK_PATH + LINK_QUERY + [query("imp", STRING, "Signed: an id (A-Z a-z 0-9 _ . : -, at most 128) that makes the pixel idempotent; "
+                                       "another value is ignored.")],
         "responses": {
             "200": {"description": "Recorded: a 43-byte transparent 1×1 GIF.",
                     "content": {"image/gif": {"schema": {"type": "string", "contentMediaType": "image/gif"}}}},

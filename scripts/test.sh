@@ -3,7 +3,9 @@
 #  1. the Swift suites: rules, decoder, attribution ground truth, reports, and
 #     HTTP tests against a real server on a real SQLite file;
 #  2. the interop suite: the official AdCP Python client (`adcp`, from PyPI,
-#     in .venv) and its CLI driving the real `capi` binary over MCP.
+#     in .venv) and its CLI driving the real `capi` binary over MCP, the
+#     OpenAPI contract test and the crash loop;
+#  3. schemathesis fuzzing the REST API against /openapi.json (fixed seed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
@@ -13,3 +15,4 @@ TIMED='LimitsTests|GracefulStopTests'
 swift test --skip-build --skip "$TIMED"
 swift test --skip-build --filter "$TIMED"
 CAPI_BIN="$(swift build --show-bin-path)/capi" bash scripts/interop-tests.sh
+CAPI_BIN="$(swift build --show-bin-path)/capi" bash scripts/fuzz-api.sh
