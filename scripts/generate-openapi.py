@@ -70,6 +70,17 @@ IDENTIFIER = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[
 IDEMPOTENCY_KEY = {"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[A-Za-z0-9_.:-]{16,255}$",
                    "description": "Replays: the same key and body return the first answer; another body is a 409."}
 SHA256 = {"type": "string", "pattern": "^[a-f0-9]{64}$"}
+# The id rule: no control character, no line or paragraph separator.
+NO_CONTROL = "[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]"
+
+
+def name_id(max_length: int = 256) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": f"^{NO_CONTROL}+$"}
+
+
+MONEY = {"type": "number", "minimum": 0, "maximum": 1_000_000_000_000,
+         "description": "A money amount, in its currency's units (at most 10^12)."}
+COUNT_MAX = 1_000_000_000
 
 # ---------------------------------------------------------------- schemas
 
@@ -94,26 +105,27 @@ SCHEMAS: dict[str, dict] = {
     "UIDType": {"type": "string", "enum": adcp_enum("uid-type"), "description": "AdCP enums/uid-type.json."},
     "EventSurface": {"type": "object", "description": "AdCP core/event-surface.json (kept as sent)."},
     "UserMatch": obj({
-        "uids": array(obj({"type": ref("UIDType"), "value": {"type": "string", "minLength": 1}}, ["type", "value"]), minItems=1),
+        "uids": array(obj({"type": ref("UIDType"), "value": name_id(1024)}, ["type", "value"]), minItems=1),
         "hashed_email": {**SHA256, "description": "SHA-256 hex of the trimmed, lowercased address. Never a plain address."},
         "hashed_phone": {**SHA256, "description": "SHA-256 hex of the E.164 number."},
-        "click_id": STRING,
+        "click_id": name_id(1024),
         "click_id_type": {"type": "string", "description": "`sc3clid` for clicks from this server's links; others are stored but cannot match."},
         "client_ip": STRING,
         "client_user_agent": STRING,
         "ext": {"type": "object"},
     }, description="AdCP core/user-match.json: at least one identifier (uids, hashed_email, hashed_phone, click_id, or client_ip with client_user_agent)."),
     "CustomData": obj({
-        "value": NUM0, "currency": CURRENCY, "order_id": STRING,
+        "value": MONEY, "currency": CURRENCY, "order_id": {"type": "string", "maxLength": 256, "pattern": f"^{NO_CONTROL}*$"},
         "content_ids": array(STRING), "content_type": STRING, "content_name": STRING, "content_category": STRING,
-        "num_items": INT0, "search_string": STRING,
+        "num_items": {"type": "integer", "minimum": 0, "maximum": COUNT_MAX}, "search_string": STRING,
         "progress_percent": {"type": "number", "minimum": 0, "maximum": 100},
-        "progress_seconds": NUM0,
-        "contents": array(obj({"id": STRING, "quantity": {"type": "integer", "minimum": 1}, "price": NUM0, "brand": STRING}, ["id"])),
+        "progress_seconds": {"type": "number", "minimum": 0, "maximum": COUNT_MAX},
+        "contents": array(obj({"id": STRING, "quantity": {"type": "integer", "minimum": 1, "maximum": COUNT_MAX},
+                               "price": MONEY, "brand": STRING}, ["id"])),
         "ext": {"type": "object"},
     }, description="AdCP core/event-custom-data.json."),
     "Event": obj({
-        "event_id": {"type": "string", "minLength": 1, "maxLength": 256},
+        "event_id": name_id(),
         "event_type": ref("EventType"),
         "event_time": {**TIME, "description": "RFC 3339 with an offset; at most 90 days old and 5 minutes ahead (settings)."},
         "user_match": ref("UserMatch"),
@@ -125,11 +137,12 @@ SCHEMAS: dict[str, dict] = {
         "ext": {"type": "object"},
     }, ["event_id", "event_type", "event_time"], description="AdCP core/event.json. Unknown fields are kept as sent."),
     "LogEventRequest": obj({
-        "event_source_id": {"type": "string", "minLength": 1},
+        "event_source_id": name_id(),
         "events": array(ref("Event"), minItems=1, maxItems=10000),
-        "test_event_code": {"type": "string", "minLength": 1, "maxLength": 256,
+        "test_event_code": {**name_id(),
                             "description": "Stores the batch apart as test events: never attributed or reported."},
         "idempotency_key": IDEMPOTENCY_KEY,
+        "account": ref("AccountRef"),
         "context": {"type": "object"},
         "ext": {"type": "object"},
     }, ["event_source_id", "events"], description="AdCP log_event request (media-buy/log-event-request.json); "
@@ -153,7 +166,7 @@ SCHEMAS: dict[str, dict] = {
                     ["interval", "unit"], additional=False, description="AdCP core/duration.json (fixed units)."),
     "AttributionWindow": obj({"post_click": ref("Duration"), "post_view": ref("Duration")}),
     "EventSourceInput": obj({
-        "event_source_id": {"type": "string", "minLength": 1},
+        "event_source_id": name_id(),
         "name": STRING,
         "event_types": array(ref("EventType"), minItems=1),
         "value_currencies": array(CURRENCY, minItems=1, uniqueItems=True),
@@ -237,7 +250,7 @@ SCHEMAS: dict[str, dict] = {
     "Package": obj({
         "package_id": IDENTIFIER, "name": STRING,
         "pricing_model": {"type": "string", "enum": adcp_enum("pricing-model"), "description": "AdCP enums/pricing-model.json; cpm when absent."},
-        "rate": NUM0,
+        "rate": MONEY,
         "creatives": array(ref("Creative")),
     }, ["package_id", "creatives"]),
     "MediaBuyInput": obj({
@@ -251,15 +264,15 @@ SCHEMAS: dict[str, dict] = {
     }, ["media_buy_id", "account_id", "currency", "packages"]),
     "MediaBuyList": obj({"media_buys": array(ref("MediaBuy"))}, ["media_buys"]),
     "Exposure": obj({
-        "exposure_id": {"type": "string", "minLength": 1, "maxLength": 256},
+        "exposure_id": name_id(),
         "type": {"type": "string", "enum": ["impression", "click"]},
-        "media_buy_id": STRING, "package_id": STRING, "creative_id": STRING,
+        "media_buy_id": IDENTIFIER, "package_id": IDENTIFIER, "creative_id": IDENTIFIER,
         "time": {**TIME, "description": "RFC 3339 with an offset; not in the future."},
-        "cost": {**NUM0, "description": "In the media buy's currency."},
-        "uids": array(obj({"type": ref("UIDType"), "value": STRING}, ["type", "value"])),
+        "cost": {**MONEY, "description": "In the media buy's currency (at most 10^12)."},
+        "uids": array(obj({"type": ref("UIDType"), "value": name_id(1024)}, ["type", "value"])),
         "hashed_email": SHA256, "hashed_phone": SHA256,
         "client_ip": STRING, "client_user_agent": STRING,
-        "click_id": {"type": "string", "description": "Clicks only: the sc3clid the ad server minted."},
+        "click_id": {**name_id(1024), "description": "Clicks only: the sc3clid the ad server minted."},
     }, ["exposure_id", "type", "media_buy_id", "package_id", "creative_id", "time"]),
     "ExposuresResult": obj({
         "exposures_received": INT0, "exposures_processed": INT0, "duplicates": INT0,
@@ -425,6 +438,11 @@ PATHS: dict[str, dict] = {
         "responses": {"200": ok("Status", "Ready.", {"status": "ready"}),
                       "503": ok("Status", "The database did not answer.", {"status": "unavailable", "reason": "database unreachable"})},
     }},
+    "/metrics": {"get": {
+        "operationId": "metrics", "tags": ["operations"], "summary": "Prometheus metrics (text exposition format).",
+        "security": [],
+        "responses": {"200": {"description": "The metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+    }},
     "/openapi.json": {"get": {
         "operationId": "openapi", "tags": ["operations"], "summary": "This document.", "security": [],
         "responses": {"200": {"description": "The OpenAPI 3.1 document.", "content": {JSON: {"schema": {"type": "object"}}}}},
@@ -444,7 +462,7 @@ PATHS: dict[str, dict] = {
                                 "a bad idempotency_key), or no event of the batch was valid: every failure, capped, "
                                 "with `ext.errors_total`."),
                 403: error(403, "`REFERENCE_NOT_FOUND`: the event source is not configured on this account; or "
-                                "`PERMISSION_DENIED`: a platform key."),
+                                "`PERMISSION_DENIED`: a platform key, or an `account` naming another account."),
                 409: error(409, "`IDEMPOTENCY_CONFLICT`: the idempotency_key was used with another body."),
             }),
     }},
@@ -470,8 +488,9 @@ PATHS: dict[str, dict] = {
         "security": ACCOUNT,
         "parameters": [path("event_source_id", "The source's id.", "web")],
         "responses": responses(
-            {"200": ok("EventSourceDetail", "The source.")}, 403, 404,
-            overrides={403: error(403, "`PERMISSION_DENIED`: a platform key."),
+            {"200": ok("EventSourceDetail", "The source.")}, 400, 403, 404,
+            overrides={400: error(400, "`INVALID_REQUEST`: the id breaks the id rule."),
+                       403: error(403, "`PERMISSION_DENIED`: a platform key."),
                        404: error(404, "`REFERENCE_NOT_FOUND`: no such source on this account.")}),
     }},
     "/agentic/v1/test-events": {"get": {
@@ -559,8 +578,9 @@ PATHS: dict[str, dict] = {
             "security": ACCOUNT,
             "parameters": [path("media_buy_id", "The buy's id.", "mb_bf26", IDENTIFIER)],
             "responses": responses(
-                {"200": ok("MediaBuy", "The buy.")}, 404,
-                overrides={404: error(404, "`MEDIA_BUY_NOT_FOUND`: no such buy this key may see.")}),
+                {"200": ok("MediaBuy", "The buy.")}, 400, 404,
+                overrides={400: error(400, "`INVALID_REQUEST`: the id is not URL-safe."),
+                           404: error(404, "`MEDIA_BUY_NOT_FOUND`: no such buy this key may see.")}),
         },
     },
     "/agentic/v1/media-buys": {"get": {

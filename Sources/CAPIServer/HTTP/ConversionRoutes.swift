@@ -1,4 +1,5 @@
 import CAPICore
+import Foundation
 import Hummingbird
 
 /// The REST door: Scope3's conversion endpoint and its companions.
@@ -27,8 +28,14 @@ struct ConversionRoutes {
             }
         }
         api.get("event-sources/:event_source_id") { _, context in
-            Response.json(await service.eventSourceDetail(
-                id: try context.parameters.require("event_source_id"), principal: try context.requirePrincipal()))
+            // The router hands the segment over still percent-encoded
+            // (`my%20source`); the id is what it encodes.
+            let raw = try context.parameters.require("event_source_id")
+            guard let id = raw.removingPercentEncoding else {
+                return Response.json(ConversionService.failure(400, AdCPError(
+                    .invalidRequest, "event_source_id is not percent-encoded UTF-8", field: "event_source_id")))
+            }
+            return Response.json(await service.eventSourceDetail(id: id, principal: try context.requirePrincipal()))
         }
         api.get("reports/delivery") { request, context in
             let q = request.uri.queryParameters
