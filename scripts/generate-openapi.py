@@ -456,8 +456,9 @@ PATHS: dict[str, dict] = {
         "requestBody": json_body("LogEventRequest", "An AdCP log_event body.", LOG_EVENT_EXAMPLE),
         "responses": responses(
             {"200": ok("LogEventSuccess", "At least one event was valid; the batch is stored durably.")},
-            400, 403, 409, 413, 415,
+            400, 403, 404, 409, 413, 415,
             overrides={
+                404: error(404, "`ACCOUNT_NOT_FOUND`: an `account` reference without an `account_id` string."),
                 400: error(400, "`INVALID_REQUEST` (malformed JSON, a missing or mistyped envelope field, too many events, "
                                 "a bad idempotency_key), or no event of the batch was valid: every failure, capped, "
                                 "with `ext.errors_total`."),

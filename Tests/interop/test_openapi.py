@@ -312,6 +312,8 @@ def test_real_responses_conform_to_the_document(server):
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=A, body={"events": []})).status == 400
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=A, body={**batch, "event_source_id": "nope"})).status == 403
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=P, body=batch)).status == 403
+    assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=A, body={**batch, "account": {"account_id": OTHER}})).status == 403
+    assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=A, body={**batch, "account": {"account_id": {}}})).status == 404
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", body=batch)).status == 401
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key="scope3_" + "x" * 32, body=batch)).status == 401
     assert c("logEvent", call(server, "POST", "/agentic/v1/capi", key=A, body=batch, content_type="text/plain")).status == 415
