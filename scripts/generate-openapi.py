@@ -352,6 +352,9 @@ def error(status: int, text: str | None = None) -> dict:
     response: dict = {"description": text or ERROR_TEXT[status], "content": {JSON: {"schema": ref("ErrorResponse")}}}
     if status == 401:
         response["headers"] = {"WWW-Authenticate": {"schema": STRING, "required": True}}
+    if status == 429:
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "required": True,
+                                               "description": "Seconds, as `errors[0].retry_after`."}}
     return response
 
 
