@@ -150,6 +150,9 @@ class Sender(threading.Thread):
                 if status == 200:
                     self.acked.append((body, json.loads(raw), attempts))
                     break
+                if status == 429:  # a limit, not a crash: wait as told, then resend
+                    time.sleep(min(float(json.loads(raw)["errors"][0].get("retry_after", 1)), 2.0))
+                    continue
                 if status not in (None, 503):
                     self.errors.append(f"{self.name}: {status} {raw[:300]!r}")
                     return
