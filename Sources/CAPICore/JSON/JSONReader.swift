@@ -16,9 +16,6 @@ public struct JSONReader: ~Copyable {
     public internal(set) var offset: Int = 0
     /// Containers open around the reader, counted from the document's root.
     var depth: Int
-    /// The member names of the objects being read, innermost last; each
-    /// object's run starts after a `MemberName.objectStart` mark.
-    private var names: [MemberName] = []
 
     public init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -92,11 +89,11 @@ public struct JSONReader: ~Copyable {
         try enter()
         skipWhitespace()
         if peekByte() == UInt8(ascii: "}") { offset += 1; leave(); return }
-        openObject()
+        var names = MemberNames()
         while true {
             skipWhitespace()
             let key = try readKey()
-            try noteName(key)
+            guard names.insert(key, in: bytes) else { throw duplicate(key) }
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
@@ -105,7 +102,7 @@ public struct JSONReader: ~Copyable {
             let c = bytes[offset]
             offset += 1
             if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { closeObject(); leave(); return }
+            if c == UInt8(ascii: "}") { leave(); return }
             offset -= 1
             throw error("expected ',' or '}'")
         }
@@ -362,6 +359,8 @@ public struct JSONReader: ~Copyable {
     public mutating func skipValue() throws(JSONSyntaxError) {
         var depth = 0
         var objects = (low: UInt64(0), high: UInt64(0))
+        // The names of the objects open in the skipped value, innermost last.
+        var names: [MemberNames] = []
         func isObject(_ level: Int) -> Bool {
             level < 64 ? objects.low & (1 << UInt64(level)) != 0 : objects.high & (1 << UInt64(level - 64)) != 0
         }
@@ -383,7 +382,11 @@ public struct JSONReader: ~Copyable {
                 offset += 1
                 try open(true)
                 skipWhitespace()
-                if peekByte() == UInt8(ascii: "}") { offset += 1; depth -= 1 } else { openObject(); try skipMemberName(); continue }
+                if peekByte() == UInt8(ascii: "}") { offset += 1; depth -= 1 } else {
+                    names.append(MemberNames())
+                    try skipMemberName(&names)
+                    continue
+                }
             case .array:
                 offset += 1
                 try open(false)
@@ -403,11 +406,11 @@ public struct JSONReader: ~Copyable {
                 let c = bytes[offset]
                 offset += 1
                 if c == UInt8(ascii: ",") {
-                    if object { skipWhitespace(); try skipMemberName() }
+                    if object { skipWhitespace(); try skipMemberName(&names) }
                     break
                 }
                 if c == (object ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
-                    if object { closeObject() }
+                    if object { names.removeLast() }
                     depth -= 1
                     continue
                 }
@@ -417,52 +420,13 @@ public struct JSONReader: ~Copyable {
         }
     }
 
-    /// A member's name and its colon.
-    private mutating func skipMemberName() throws(JSONSyntaxError) {
+    /// A member's name, noted among the innermost object's, and its colon.
+    private mutating func skipMemberName(_ names: inout [MemberNames]) throws(JSONSyntaxError) {
         guard peekByte() == UInt8(ascii: "\"") else { throw error("expected '\"'") }
-        try noteName(readKey())
+        let key = try readKey()
+        guard names[names.count - 1].insert(key, in: bytes) else { throw duplicate(key) }
         skipWhitespace()
         try expect(UInt8(ascii: ":"))
-    }
-
-    // MARK: Member names
-
-    /// Where a member name sits (between its quotes), or an object's start mark.
-    private struct MemberName {
-        var start: Int
-        var count: Int
-        var escaped: Bool
-
-        static let objectStart = MemberName(start: -1, count: 0, escaped: false)
-    }
-
-    @inline(__always)
-    private mutating func openObject() { names.append(.objectStart) }
-
-    /// Forgets the names of the innermost object, which just closed.
-    @inline(__always)
-    private mutating func closeObject() {
-        while let last = names.popLast(), last.start >= 0 {}
-    }
-
-    /// Records a member name of the innermost object; a name it already
-    /// has is refused, whether spelled the same or with other escapes.
-    @inline(__always)
-    private mutating func noteName(_ key: JSONKey) throws(JSONSyntaxError) {
-        guard let base = bytes.baseAddress, let raw = key.raw.baseAddress else { return }
-        let name = MemberName(start: raw - base, count: key.raw.count, escaped: key.escaped)
-        var j = names.count - 1
-        while j >= 0, case let earlier = names[j], earlier.start >= 0 {
-            if earlier.escaped || name.escaped {
-                // Compared as code points: String's == would also match canonically equivalent names.
-                let other = JSONKey(raw: UnsafeBufferPointer(start: base + earlier.start, count: earlier.count), escaped: earlier.escaped)
-                if other.string.utf8.elementsEqual(key.string.utf8) { throw duplicate(key) }
-            } else if earlier.count == name.count, memcmp(base + earlier.start, raw, name.count) == 0 {
-                throw duplicate(key)
-            }
-            j -= 1
-        }
-        names.append(name)
     }
 
     @inline(never)
