@@ -29,9 +29,20 @@ public enum IdentifierRule: Sendable, Equatable {
         case .urlSafe(let maxBytes):
             return !bytes.isEmpty && bytes.count <= maxBytes && bytes.allSatisfy(Self.isURLSafe)
         case .printable(let maxCharacters):
-            guard !bytes.isEmpty, bytes.count <= 4 * maxCharacters else { return false }
-            var characters = 0
+            guard !bytes.isEmpty, bytes.count <= 4 * maxCharacters, let base = bytes.baseAddress else { return false }
+            // Printable ASCII eight bytes at a time: nearly every id is all of it.
             var i = 0
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high = ones &* 0x80
+            while i + 8 <= bytes.count {
+                let v = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                guard v & high == 0 else { break }
+                let del = v ^ (ones &* 0x7F)
+                let control = ((v &- ones &* 0x20) & ~v) | ((del &- ones) & ~del)
+                guard control & high == 0 else { return false }
+                i += 8
+            }
+            var characters = i
             while i < bytes.count {
                 let c = bytes[i]
                 if c < 0x80 {
