@@ -19,20 +19,10 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-SCHEMATHESIS=schemathesis==4.32.5
-VENV="$ROOT/.venv"
 SEED="${FUZZ_SEED:-1}"
 EXAMPLES="${FUZZ_EXAMPLES:-50}"
-
-if [[ ! -x "$VENV/bin/python" ]]; then
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SCHEMATHESIS"
-
-if [[ -z "${CAPI_BIN:-}" ]]; then
-    swift build --product capi
-    CAPI_BIN="$(swift build --show-bin-path)/capi"
-fi
+source "$ROOT/scripts/prepare.sh"
+prepare_venv schemathesis==4.32.5
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/capi-fuzz.XXXXXX")"
 DB=(--database "$WORK/capi.sqlite")

@@ -40,13 +40,10 @@ struct AttributionWorker: Service, CustomStringConvertible {
     /// How long after the last write clients count as still sending.
     static let ingestQuiet = Duration.milliseconds(200)
     /// The longest rest per unit of pass time while clients are sending,
-    /// which they get while they keep writing. At 4 (a fifth of the writer
-    /// to attribution), 4 clients sending 1,000-event batches stored
-    /// 80–82k events/s; at 9, 92–94k (sixth round, when a pass's commit went
-    /// untimed). With the commit timed, 9 left them 95–103k and 19 (a
-    /// twentieth) 102–107k in alternating runs (eighth round). Attribution
-    /// cannot keep up with such a load at either share; it catches up at
-    /// full speed once clients stop.
+    /// which they get while they keep writing: 19 leaves attribution a
+    /// twentieth of the writer (docs/benchmarks.md has how it was chosen).
+    /// Attribution cannot keep up with a saturating load at any small share;
+    /// it catches up at full speed once clients stop.
     static let restWhileBusy = 19
     /// The shortest rest per unit of pass time while clients are sending.
     static let leastRestWhileBusy = 1

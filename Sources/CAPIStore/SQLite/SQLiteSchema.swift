@@ -191,7 +191,7 @@ enum SQLiteSchema {
         // Delivery reports read only attributed conversions by media buy;
         // the rest (most conversions: unattributed, duplicates) need no
         // entry. Every entry was a random insert by event time, a WAL page
-        // per row for the attribution worker (docs/benchmarks.md, eighth round).
+        // per row for the attribution worker.
         migrator.registerMigration("v4-attributions-by-buy-partial") { db in
             try db.execute(sql: """
                 DROP INDEX attributions_by_buy;

@@ -11,7 +11,7 @@ extension SQLiteStore {
     /// One pass. `held` counts its commit too: the commit writes a WAL frame
     /// for every index page the pass's keys touched (they land all over
     /// `event_keys_lookup`), often megabytes, and the worker paces itself by
-    /// `held` (docs/benchmarks.md, eighth round).
+    /// `held`.
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
         var (progress, held) = try await timedUnsyncedWrite { db in
             var pass = try AttributionPass(db, at: at)

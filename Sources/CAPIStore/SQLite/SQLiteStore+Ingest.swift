@@ -75,8 +75,8 @@ extension SQLiteStore {
     /// Events per insert statement. A statement of many rows keeps its
     /// cursors on the table and the dedup index open from one row to the
     /// next, where a one-row statement opens them, seeks the table's end and
-    /// closes them again for every event: from C, 1,000 rows insert in
-    /// 2.8–3.1 ms instead of 4.3–4.5 (docs/benchmarks.md, sixth round).
+    /// closes them again for every event (docs/benchmarks.md has the
+    /// figures).
     /// A run's tail shorter than this goes one row at a time.
     static let rowsPerInsert = 50
     /// Parameters of each row after the three that every row shares.
