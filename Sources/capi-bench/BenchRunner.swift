@@ -31,10 +31,10 @@ struct BenchRunner {
         try Self.syncEventSource(target)
 
         log("generating batches (seed \(options.seed))…")
-        let runTag = "b" + String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+        let runTag = "b" + String(UInt64(max(0, Date().epochMilliseconds)), radix: 36)
         var generator = EventGenerator(
             seed: options.seed, runTag: runTag, eventSourceID: Self.eventSourceID,
-            duplicateShare: options.duplicateShare, now: Int64(Date().timeIntervalSince1970 * 1000))
+            duplicateShare: options.duplicateShare, now: Date().epochMilliseconds)
         var large = generator.template(count: options.batchEvents)
         var small = generator.template(count: options.sustainedBatchEvents)
         large.scatteredIDs = options.scatteredIDs

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAPICore
 import CAPIStore
 import Foundation
 
@@ -38,7 +39,7 @@ enum Env {
     }
 }
 
-var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+var nowMilliseconds: Int64 { SystemClock().nowMilliseconds }
 
 func formatTime(_ ms: Int64?) -> String {
     guard let ms else { return "never" }

@@ -100,7 +100,7 @@ import Testing
 
     @Test func everyConversionGetsItsKnownAttribution() async throws {
         try await Self.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let scenario = AttributionScenario.build(now: now, seed: 42, repeats: 15, noise: 2_500)
             #expect(scenario.exposuresA.count > 2_500 && scenario.conversions.count > 250)
             try await Self.load(scenario, into: w)
@@ -123,7 +123,7 @@ import Testing
 
     @Test func explanationsNameTheExposureModelLagAndWindow() async throws {
         try await Self.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let clickTime = now - 2 * AttributionScenario.hour
             let row: JSONValue = .object([
                 "exposure_id": .string("clk-1"), "type": .string("click"), "media_buy_id": .string("mb_a"),
@@ -159,7 +159,7 @@ import Testing
     /// the payload. Rows that earlier versions stored with a list keep it.
     @Test func keysComeFromThePayloadOrAStoredList() async throws {
         try await Self.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let (sent, listed) = (AttributionScenario.sha("sent@example"), AttributionScenario.sha("listed@example"))
             let rows: [JSONValue] = [("imp-sent", sent), ("imp-listed", listed)].map { id, email in
                 .object([
@@ -192,7 +192,7 @@ import Testing
 
     @Test func attributionResumesAfterARestart() async throws {
         try await Self.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let scenario = AttributionScenario.build(now: now, seed: 7, repeats: 4, noise: 200)
             try await Self.load(scenario, into: w)
             _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array(scenario.lateExposures))
@@ -211,7 +211,7 @@ import Testing
 
     @Test func theBackgroundWorkerAttributesOnItsOwn() async throws {
         try await Self.world(interval: 0.05) { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let email = AttributionScenario.sha("bg@example")
             let row: JSONValue = .object([
                 "exposure_id": .string("imp-bg"), "type": .string("impression"), "media_buy_id": .string("mb_a"),
@@ -234,7 +234,7 @@ import Testing
     @Test func testEventsNeverTakePart() async throws {
         try await Self.world { w in
             let email = AttributionScenario.sha("t@example")
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array([.object([
                 "exposure_id": .string("c-t"), "type": .string("click"), "media_buy_id": .string("mb_a"), "package_id": .string("pkg_1"),
                 "creative_id": .string("cr_1"), "time": .string(RFC3339.format(milliseconds: now - 600_000)), "hashed_email": .string(email),

@@ -89,7 +89,7 @@ extension LogEventHTTPTests {
             let ranges = try #require(try body.withUnsafeBufferPointer { buffer throws(LogEventDecoder.Failure) in
                 try LogEventDecoder.decodeEnvelope(buffer, maxEvents: 10)
             }.eventRanges)
-            let validator = EventValidator(contract: EventSourceContract(), now: Int64(server.clock.now().timeIntervalSince1970 * 1000))
+            let validator = EventValidator(contract: EventSourceContract(), now: server.clock.nowMilliseconds)
             let runs = ValidatedRuns(count: 2)
             let first = body.withUnsafeBufferPointer { ValidatedEvents($0, ranges: ranges[0..<2], firstIndex: 0, validator: validator) }
             #expect(first.accepted.count == 2, "the first run is written before the second is taken")

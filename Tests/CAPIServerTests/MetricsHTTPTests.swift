@@ -126,7 +126,7 @@ import Testing
             let row: JSONValue = .object([
                 "exposure_id": .string("imp_1"), "type": .string("impression"), "media_buy_id": .string("mb_a"),
                 "package_id": .string("pkg_1"), "creative_id": .string("cr_1"),
-                "time": .string(RFC3339.format(milliseconds: Int64(w.server.clock.now().timeIntervalSince1970 * 1000) - 1000)),
+                "time": .string(RFC3339.format(milliseconds: w.server.clock.nowMilliseconds - 1000)),
             ])
             let reply = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array([row]))
             #expect(reply.status == 200, "\(reply.text)")

@@ -48,7 +48,7 @@ import Testing
 
     @Test func reportsAgreeWithTheGroundTruthInJSONCSVAndAdCPShape() async throws {
         try await AttributionTests.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let scenario = AttributionScenario.build(now: now, seed: 99, repeats: 6, noise: 600)
             try await AttributionTests.load(scenario, into: w)
             _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array(scenario.lateExposures))
@@ -118,7 +118,7 @@ import Testing
 
     @Test func valuesNeverMixCurrenciesAndRefundsSubtract() async throws {
         try await AttributionTests.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             let email = AttributionScenario.sha("money@example")
             _ = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array([.object([
                 "exposure_id": .string("c-money"), "type": .string("click"), "media_buy_id": .string("mb_a"), "package_id": .string("pkg_1"),
@@ -172,7 +172,7 @@ import Testing
 
     @Test func healthFollowsWhatTheSourceSends() async throws {
         try await AttributionTests.world { w in
-            let now = Int64(w.server.clock.now().timeIntervalSince1970 * 1000)
+            let now = w.server.clock.nowMilliseconds
             var exposures: [JSONValue] = []
             var events: [JSONValue] = []
             for i in 0..<20 {

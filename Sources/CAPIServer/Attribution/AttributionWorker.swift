@@ -84,7 +84,7 @@ struct AttributionWorker: Service, CustomStringConvertible {
         var last: (conversions: Int, took: Duration)?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let at = Int64(clock.now().timeIntervalSince1970 * 1000)
+                let at = clock.nowMilliseconds
                 let size = Self.passSize(
                     batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last)
                 let progress = try await store.attributePending(maxConversions: size, at: at)

@@ -55,7 +55,7 @@ public final class Authenticator: Sendable {
     }
 
     private func touch(_ hash: String) async {
-        let now = Int64(clock.now().timeIntervalSince1970 * 1000)
+        let now = clock.nowMilliseconds
         let due = lastTouched.withLock { seen in
             if let last = seen[hash], now - last < 60_000 { return false }
             seen[hash] = now

@@ -88,7 +88,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// RFC 3339 in UTC with milliseconds.
     static func timestamp(_ date: Date) -> String {
-        RFC3339.format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        RFC3339.format(milliseconds: date.epochMilliseconds)
     }
 
     /// Lines from several threads never interleave: each is written whole, under a lock.

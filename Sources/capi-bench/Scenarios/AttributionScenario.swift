@@ -1,3 +1,4 @@
+import CAPICore
 import Foundation
 
 /// (4): attribute 100,000 conversions against 1,000,000 exposures, wall time.
@@ -55,7 +56,7 @@ struct AttributionScenario {
         guard (200..<300).contains(buy.status) else { throw BenchError("PUT media buy: HTTP \(buy.status) \(buy.text.prefix(300))") }
 
         let data = AttributionData(
-            conversions: conversions, exposures: exposures, now: Int64(Date().timeIntervalSince1970 * 1000), seed: seed)
+            conversions: conversions, exposures: exposures, now: Date().epochMilliseconds, seed: seed)
         let loadStart = Date()
         log("(4) loading \(exposures) exposures (NDJSON, 100000 a request)…")
         var exposuresStored = 0

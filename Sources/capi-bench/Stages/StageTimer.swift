@@ -17,7 +17,7 @@ struct StageTimer {
     }
 
     func run() -> [Stage] {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Date().epochMilliseconds
         var generator = EventGenerator(seed: seed, runTag: "stage", eventSourceID: "bench", duplicateShare: 0, now: now)
         let template = generator.template(count: events)
         var body = template.bytes
