@@ -85,17 +85,32 @@ public struct EventSourceHealth: Sendable, Equatable {
     }
 
     static func percent(_ x: Double) -> String { "\(Int((x * 100).rounded()))%" }
+}
 
-    /// The AdCP wire form.
-    public var json: JSONValue {
-        var o: [String: JSONValue] = [
-            "status": .string(status.rawValue),
-            "evaluated_at": .string(RFC3339.format(milliseconds: evaluatedAt)),
-            "events_received_24h": .number(Double(eventsReceived24h)),
-            "issues": .array(issues.map { .object(["severity": .string($0.severity.rawValue), "code": .string($0.code), "message": .string($0.message)]) }),
-        ]
-        if let matchRate { o["match_rate"] = .number(matchRate) }
-        if let lastEventAt { o["last_event_at"] = .string(RFC3339.format(milliseconds: lastEventAt)) }
-        return .object(o)
+/// The AdCP wire form (`health` of an event source).
+extension EventSourceHealth: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case status, evaluated_at, events_received_24h, issues, match_rate, last_event_at
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status.rawValue, forKey: .status)
+        try c.encode(RFC3339.format(milliseconds: evaluatedAt), forKey: .evaluated_at)
+        try c.encode(eventsReceived24h, forKey: .events_received_24h)
+        try c.encode(issues, forKey: .issues)
+        try c.encodeIfPresent(matchRate, forKey: .match_rate)
+        try c.encodeIfPresent(lastEventAt.map { RFC3339.format(milliseconds: $0) }, forKey: .last_event_at)
+    }
+}
+
+extension EventSourceHealth.Issue: Encodable {
+    enum CodingKeys: String, CodingKey { case severity, code, message }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity.rawValue, forKey: .severity)
+        try c.encode(code, forKey: .code)
+        try c.encode(message, forKey: .message)
     }
 }

@@ -50,12 +50,21 @@ public struct SourceCounters: Sendable, Equatable {
         if ids.onlyForeignClick { foreignClicks += 1 }
         if e.value != nil && e.currencySpan == nil { valuedWithoutCurrency += 1 }
     }
+}
 
-    public var json: JSONValue {
-        .object([
-            "received": .number(Double(received)), "accepted": .number(Double(accepted)),
-            "failed": .number(Double(failed)), "duplicates": .number(Double(duplicates)),
-            "test_events": .number(Double(testEvents)), "attributed": .number(Double(attributed)),
-        ])
+/// The wire form of an event source's counters.
+extension SourceCounters: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case received, accepted, failed, duplicates, test_events, attributed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(received, forKey: .received)
+        try c.encode(accepted, forKey: .accepted)
+        try c.encode(failed, forKey: .failed)
+        try c.encode(duplicates, forKey: .duplicates)
+        try c.encode(testEvents, forKey: .test_events)
+        try c.encode(attributed, forKey: .attributed)
     }
 }

@@ -67,5 +67,5 @@ struct FramingRefusal {
     }
 
     /// The response's body: `{"errors":[...]}`.
-    var body: [UInt8] { ConversionService.failure(status.code, error).body }
+    var body: [UInt8] { WireJSON.encode(AdCPErrorResponse(errors: [error])) }
 }

@@ -18,13 +18,13 @@ struct AdCPErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPParserError {
             throw error
         } catch let error as HTTPError {
-            var response = Response.json(ConversionService.failure(
-                error.status.code, AdCPError(Self.code(for: error.status.code), error.body ?? Self.message(for: error.status))))
+            var response = Response.adcpError(
+                error.status.code, AdCPError(Self.code(for: error.status.code), error.body ?? Self.message(for: error.status)))
             for field in error.headers where response.headers[field.name] == nil { response.headers.append(field) }
             return response
         } catch {
             context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])
-            return .json(ConversionService.failure(500, AdCPError(.serviceUnavailable, "The request failed inside the server; retry shortly")))
+            return .adcpError(500, AdCPError(.serviceUnavailable, "The request failed inside the server; retry shortly"))
         }
     }
 

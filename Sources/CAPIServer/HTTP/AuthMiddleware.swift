@@ -14,11 +14,11 @@ struct AuthMiddleware: RouterMiddleware {
         do {
             result = try await authenticator.authenticate(request.headers)
         } catch {
-            return .json(ConversionService.unavailable(error))
+            return .failure(ConversionService.unavailable(error, operation: "authenticate", logger: context.logger))
         }
         switch result {
         case .failure(let error):
-            var response = Response.json(ConversionService.failure(401, error))
+            var response = Response.failure(ServiceFailure(.unauthenticated, error))
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         case .success(let principal):

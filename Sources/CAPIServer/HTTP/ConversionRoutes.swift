@@ -11,20 +11,20 @@ struct ConversionRoutes {
             let settings = service.settings
             if let principal = context.principal,
                let declared = request.streamableLength(minBytes: settings.streamingMinBytes, maxBytes: settings.maxBodyBytes) {
-                return try await logEventArriving(request, declared: declared, principal: principal)
+                return try await logEventArriving(request, context, declared: declared, principal: principal)
             }
             return try await handleJSON(request, context) { body, principal in
-                await service.logEvent(body: body, principal: principal)
+                .answer(await service.logEvent(body: body, principal: principal, logger: context.logger))
             }
         }
         api.post("event-sources/sync") { request, context in
             try await handleJSON(request, context) { body, principal in
-                await service.syncEventSources(body: body, principal: principal)
+                .answer(await service.syncEventSources(body: body, principal: principal, logger: context.logger))
             }
         }
         api.post("delivery") { request, context in
             try await handleJSON(request, context) { body, principal in
-                await service.mediaBuyDelivery(body: body, principal: principal)
+                .answer(await service.mediaBuyDelivery(body: body, principal: principal, logger: context.logger))
             }
         }
         api.get("event-sources/:event_source_id") { _, context in
@@ -32,27 +32,32 @@ struct ConversionRoutes {
             // (`my%20source`); the id is what it encodes.
             let raw = try context.parameters.require("event_source_id")
             guard let id = raw.removingPercentEncoding else {
-                return Response.json(ConversionService.failure(400, AdCPError(
+                return Response.failure(.invalid(AdCPError(
                     .invalidRequest, "event_source_id is not percent-encoded UTF-8", field: "event_source_id")))
             }
-            return Response.json(await service.eventSourceDetail(id: id, principal: try context.requirePrincipal()))
+            return Response.answer(await service.eventSourceDetail(
+                id: id, principal: try context.requirePrincipal(), logger: context.logger))
         }
         api.get("reports/delivery") { request, context in
             let q = request.uri.queryParameters
             let ids = q.getAll("media_buy_id").flatMap { $0.split(separator: ",").map(String.init) }
-            return Response.json(await service.deliveryRows(
+            let answer = await service.deliveryRows(
                 mediaBuyIDs: ids, from: q["from"].map(String.init), to: q["to"].map(String.init),
                 groupBy: q["group_by"].map(String.init), format: q["format"].map(String.init),
-                principal: try context.requirePrincipal()))
+                principal: try context.requirePrincipal(), logger: context.logger)
+            if case .done(let report) = answer, let csv = report.csv {
+                return Response.json(Array(csv.utf8), status: 200, contentType: "text/csv; charset=utf-8")
+            }
+            return Response.answer(answer)
         }
         api.get("test-events") { request, context in
             guard let principal = context.principal else { throw HTTPError(.unauthorized) }
             let query = request.uri.queryParameters
-            return Response.json(await service.testEvents(
+            return Response.answer(await service.testEvents(
                 eventSourceID: query["event_source_id"].map(String.init),
                 testEventCode: query["test_event_code"].map(String.init),
                 limit: query["limit"].flatMap { Int(String($0)) },
-                principal: principal))
+                principal: principal, logger: context.logger))
         }
     }
 
@@ -62,7 +67,9 @@ struct ConversionRoutes {
     /// A large log_event body, stored while it arrives
     /// (`ConversionService.logEventArriving`), or read whole once complete
     /// when it cannot be.
-    func logEventArriving(_ request: Request, declared: Int, principal: Principal) async throws -> Response {
+    func logEventArriving(
+        _ request: Request, _ context: CAPIRequestContext, declared: Int, principal: Principal
+    ) async throws -> Response {
         let body = BatchBytes(capacity: declared)
         let (arrivals, arrived) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         async let streamed = service.logEventArriving(body, arrivals: arrivals, principal: principal)
@@ -82,24 +89,24 @@ struct ConversionRoutes {
             throw error
         }
         arrived.finish()
-        if let reply = await streamed { return .json(reply) }
+        if let answer = await streamed { return .answer(answer) }
         guard body.isComplete else {
-            return .json(ConversionService.failure(400, AdCPError(
+            return .failure(.invalid(AdCPError(
                 .invalidRequest, "The body does not match its Content-Length of \(declared) bytes")))
         }
-        return .json(await service.logEvent(body: body, principal: principal))
+        return .answer(await service.logEvent(body: body, principal: principal, logger: context.logger))
     }
 
     /// Reads a JSON body within the limits and hands it to a service call.
     func handleJSON(
         _ request: Request, _ context: CAPIRequestContext,
-        _ call: ([UInt8], Principal) async -> ServiceReply
+        _ call: ([UInt8], Principal) async -> Response
     ) async throws -> Response {
         guard let principal = context.principal else { throw HTTPError(.unauthorized) }
         var request = request
         switch try await request.jsonBody(maxBytes: service.settings.maxBodyBytes) {
         case .refused(let response): return response
-        case .bytes(let body): return .json(await call(body, principal))
+        case .bytes(let body): return await call(body, principal)
         }
     }
 }

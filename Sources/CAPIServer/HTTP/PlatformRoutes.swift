@@ -14,15 +14,18 @@ struct PlatformRoutes {
             var request = request
             switch try await request.jsonBody(maxBytes: service.settings.maxBodyBytes) {
             case .refused(let response): return response
-            case .bytes(let body): return .json(await service.putMediaBuy(id: id, body: body, principal: principal))
+            case .bytes(let body):
+                return .answer(await service.putMediaBuy(id: id, body: body, principal: principal, logger: context.logger))
             }
         }
         api.get("media-buys/:media_buy_id") { _, context in
-            Response.json(await service.mediaBuy(id: try context.parameters.require("media_buy_id"), principal: try context.requirePrincipal()))
+            Response.answer(await service.mediaBuy(
+                id: try context.parameters.require("media_buy_id"), principal: try context.requirePrincipal(), logger: context.logger))
         }
         api.get("media-buys") { request, context in
-            Response.json(await service.mediaBuys(
-                accountID: request.uri.queryParameters["account_id"].map(String.init), principal: try context.requirePrincipal()))
+            Response.answer(await service.mediaBuys(
+                accountID: request.uri.queryParameters["account_id"].map(String.init), principal: try context.requirePrincipal(),
+                logger: context.logger))
         }
         api.post("exposures") { request, context in
             let principal = try context.requirePrincipal()
@@ -31,14 +34,15 @@ struct PlatformRoutes {
             var request = request
             switch try await request.jsonBody(maxBytes: service.settings.maxExposureBodyBytes, accepting: ["application/json"] + ndjsonTypes) {
             case .refused(let response): return response
-            case .bytes(let body): return .json(await service.ingestExposures(body: body, ndjson: ndjson, principal: principal))
+            case .bytes(let body):
+                return .answer(await service.ingestExposures(body: body, ndjson: ndjson, principal: principal, logger: context.logger))
             }
         }
         api.get("attributions") { request, context in
             let q = request.uri.queryParameters
-            return Response.json(await service.explainAttribution(
+            return Response.answer(await service.explainAttribution(
                 eventSourceID: q["event_source_id"].map(String.init), eventType: q["event_type"].map(String.init),
-                eventID: q["event_id"].map(String.init), principal: try context.requirePrincipal()))
+                eventID: q["event_id"].map(String.init), principal: try context.requirePrincipal(), logger: context.logger))
         }
     }
 }
@@ -58,7 +62,7 @@ struct LinkRoutes {
     func register(on api: RouterGroup<CAPIRequestContext>) {
         api.get("click/:media_buy_id/:package_id/:creative_id") { request, context in
             switch await record(.click, request, context) {
-            case .refused(let reply): return Response.json(reply)
+            case .refused(let failure): return Response.failure(failure)
             case .recorded(let location):
                 return Response(
                     status: .found,
@@ -67,7 +71,7 @@ struct LinkRoutes {
         }
         api.get("impression/:media_buy_id/:package_id/:creative_id") { request, context in
             switch await record(.impression, request, context) {
-            case .refused(let reply): return Response.json(reply)
+            case .refused(let failure): return Response.failure(failure)
             case .recorded:
                 return Response(
                     status: .ok,
@@ -87,7 +91,7 @@ struct LinkRoutes {
         return await service.recordLink(
             kind: kind, path: request.uri.path,
             mediaBuyID: p.get("media_buy_id") ?? "", packageID: p.get("package_id") ?? "", creativeID: p.get("creative_id") ?? "",
-            parameters: parameters, clientIP: ip, userAgent: request.headers[.userAgent])
+            parameters: parameters, clientIP: ip, userAgent: request.headers[.userAgent], logger: context.logger)
     }
 }
 

@@ -7,9 +7,9 @@ extension Request {
     /// A declared Content-Length over the limit is refused before reading.
     mutating func jsonBody(maxBytes: Int, accepting mediaTypes: [String] = ["application/json"]) async throws -> JSONBody {
         if let refusal = unsupportedMediaType(accepting: mediaTypes) { return .refused(refusal) }
-        let tooLarge = Response.json(ConversionService.failure(413, AdCPError(
+        let tooLarge = Response.adcpError(413, AdCPError(
             .invalidRequest, "The request body is larger than \(maxBytes) bytes; split the batch",
-            suggestion: "Send at most 10,000 events per request, or raise CAPI_MAX_BODY_BYTES")))
+            suggestion: "Send at most 10,000 events per request, or raise CAPI_MAX_BODY_BYTES"))
         let declared = headers[.contentLength].flatMap(Int.init)
         if let declared, declared > maxBytes {
             return .refused(tooLarge)
@@ -32,9 +32,9 @@ extension Request {
         let contentType = headers[.contentType]?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
         guard !mediaTypes.contains(mediaType) else { return nil }
-        return .json(ConversionService.failure(415, AdCPError(
+        return .adcpError(415, AdCPError(
             .invalidRequest, "Content-Type must be \(mediaTypes.joined(separator: " or "))",
-            suggestion: "Send the header 'Content-Type: application/json'")))
+            suggestion: "Send the header 'Content-Type: application/json'"))
     }
 
     /// The declared length of a body to store while it arrives: a JSON

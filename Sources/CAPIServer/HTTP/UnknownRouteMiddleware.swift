@@ -30,13 +30,13 @@ struct UnknownRouteMiddleware: RouterMiddleware {
         let allowed = routes.filter { Self.matches($0.path, segments) }.flatMap(\.methods)
         guard allowed.isEmpty else {
             let names = Array(Set(allowed.map(\.rawValue))).sorted()
-            var response = Response.json(ConversionService.failure(405, AdCPError(
-                .invalidRequest, "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(names.joined(separator: " or "))")))
+            var response = Response.adcpError(405, AdCPError(
+                .invalidRequest, "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(names.joined(separator: " or "))"))
             response.headers[.allow] = names.joined(separator: ", ")
             return response
         }
-        return .json(ConversionService.failure(404, AdCPError(
-            .referenceNotFound, "No endpoint at \(Self.shown(request.uri.path)); see the endpoint table in the README")))
+        return .adcpError(404, AdCPError(
+            .referenceNotFound, "No endpoint at \(Self.shown(request.uri.path)); see the endpoint table in the README"))
     }
 
     static func matches(_ path: RouterPath, _ segments: [Substring]) -> Bool {

@@ -11,7 +11,7 @@ struct KeyLimitsMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let key = context.principal?.keyPrefix else { return try await next(request, context) }
-        if let refusal = limiter.admitRequest(key: key) { return .json(refusal) }
+        if let refusal = limiter.admitRequest(key: key) { return .failure(refusal) }
         defer { limiter.finished(key: key) }
         return try await next(request, context)
     }

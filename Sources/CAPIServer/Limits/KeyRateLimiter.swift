@@ -46,7 +46,7 @@ public final class KeyRateLimiter: Sendable {
     /// Charges one request to `key` and marks it in progress; the refusal
     /// when the key is over its rate or has too many requests in progress.
     /// A nil answer must be followed by `finished(key:)`.
-    func admitRequest(key: String) -> ServiceReply? {
+    func admitRequest(key: String) -> ServiceFailure? {
         let at = now()
         let outcome: Result<Void, Refusal> = state.withLock { keys in
             var entry = keys[key] ?? KeyState()
@@ -79,7 +79,7 @@ public final class KeyRateLimiter: Sendable {
 
     /// Charges a log_event batch of `count` events to `key`; the refusal
     /// when the key is over its events rate (nothing is charged then).
-    func chargeEvents(_ count: Int, key: String) -> ServiceReply? {
+    func chargeEvents(_ count: Int, key: String) -> ServiceFailure? {
         guard limits.eventsPerSecond > 0 else { return nil }
         let at = now()
         let wait: Double? = state.withLock { keys in
@@ -99,7 +99,7 @@ public final class KeyRateLimiter: Sendable {
         case events(wait: Double)
         case inFlight
 
-        func reply(_ limits: Limits) -> ServiceReply {
+        func reply(_ limits: Limits) -> ServiceFailure {
             switch self {
             case .requests(let wait):
                 return KeyRateLimiter.refusal(
@@ -120,12 +120,12 @@ public final class KeyRateLimiter: Sendable {
 
     /// The 429 `RATE_LIMITED` answer, with `retry_after` and the
     /// `Retry-After` header: whole seconds, 1…3600.
-    static func refusal(_ message: String, wait: Double) -> ServiceReply {
+    static func refusal(_ message: String, wait: Double) -> ServiceFailure {
         let seconds = Int(min(3_600, max(1, wait.rounded(.up))))
         var error = AdCPError(.rateLimited, message, suggestion: "Retry after \(seconds) s, or spread requests out")
         error.retryAfter = seconds
-        var reply = ConversionService.failure(429, error)
-        reply.retryAfterSeconds = seconds
-        return reply
+        var failure = ServiceFailure(.rateLimited, error)
+        failure.retryAfter = seconds
+        return failure
     }
 }

@@ -1,5 +1,4 @@
 import CAPICore
-import MCP
 
 /// The `get_adcp_capabilities` answer. AdCP clients (the official Python
 /// client among them) call it before every task and refuse an agent whose
@@ -18,47 +17,29 @@ enum AdCPCapabilities {
     /// Hashed PII accepted in `user_match` (SHA-256, normalized first).
     static let hashedIdentifiers = ["hashed_email", "hashed_phone"]
 
-    /// The response body, including the protocol envelope's `status`.
-    static func response() -> Value {
-        [
-            "status": "completed",
-            "adcp": [
-                "major_versions": .array(majorVersions.map { .int($0) }),
-                "supported_versions": .array(supportedVersions.map { .string($0) }),
-                "idempotency": [
-                    "supported": true,
-                    "replay_ttl_seconds": .int(idempotencyReplayTTLSeconds),
-                ],
-            ],
-            "supported_protocols": ["media_buy"],
-            "media_buy": [
-                "conversion_tracking": conversionTracking()
-            ],
-        ]
+    /// The response body; the MCP door adds the envelope's `status`.
+    static func response() -> AdCPCapabilitiesResponse {
+        AdCPCapabilitiesResponse(
+            adcp: .init(
+                major_versions: majorVersions, supported_versions: supportedVersions,
+                idempotency: .init(supported: true, replay_ttl_seconds: idempotencyReplayTTLSeconds)),
+            supported_protocols: ["media_buy"],
+            media_buy: .init(conversion_tracking: conversionTracking()))
     }
 
-    static func conversionTracking() -> Value {
-        [
-            "supported_event_types": .array(EventType.allCases.map { .string($0.rawValue) }),
-            "supported_uid_types": .array(matchableUIDTypes.map { .string($0.rawValue) }),
-            "supported_hashed_identifiers": .array(hashedIdentifiers.map { .string($0) }),
-            "supported_action_sources": .array(ActionSource.allCases.map { .string($0.rawValue) }),
+    static func conversionTracking() -> AdCPCapabilitiesResponse.ConversionTracking {
+        AdCPCapabilitiesResponse.ConversionTracking(
+            supported_event_types: EventType.allCases.map(\.rawValue),
+            supported_uid_types: matchableUIDTypes.map(\.rawValue),
+            supported_hashed_identifiers: hashedIdentifiers,
+            supported_action_sources: ActionSource.allCases.map(\.rawValue),
             // The attributor's default windows (an event source may set its own).
-            "attribution_windows": [
-                [
-                    "post_click": [duration(AttributionWindow.standard.postClick)],
-                    "post_view": [duration(AttributionWindow.standard.postView)],
-                ]
+            attribution_windows: [
+                .init(post_click: [.init(AttributionWindow.standard.postClick)], post_view: [.init(AttributionWindow.standard.postView)])
             ],
             // The attributor counts one conversion per (event_type, event_id) across sources
             // and credits a single creative.
-            "multi_source_event_dedup": true,
-            "per_creative_attribution": true,
-        ]
-    }
-
-    /// An AdCP duration (core/duration.json).
-    static func duration(_ d: WindowDuration) -> Value {
-        ["interval": .int(d.interval), "unit": .string(d.unit.rawValue)]
+            multi_source_event_dedup: true,
+            per_creative_attribution: true)
     }
 }

@@ -39,38 +39,33 @@ struct MCPEndpoint: Sendable {
         }
         // The transport's checks read headers only: the body is not copied for them.
         let head = MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: nil, path: request.uri.path)
-        if let body, let fast = await logEventFastPath(head, body, principal) { return fast }
+        let toolbox = MCPToolbox(service: service, principal: principal, logger: context.logger)
+        if let body, let answered = await toolCall(head, body, toolbox) { return answered }
         if let body, let refusal = Self.parseError(body) { return Self.response(refusal) }
         let mcpRequest = MCP.HTTPRequest(
             method: request.method.rawValue, headers: headers, body: body.map { Data($0) }, path: request.uri.path)
-        let toolbox = MCPToolbox(service: service, principal: principal)
         return Self.response(await MCPRequestServer.respond(to: mcpRequest, toolbox: toolbox))
     }
 
-    /// `tools/call` of `log_event`: the same transport checks, then the raw
-    /// arguments go to the service untouched and uncopied (no generic JSON
-    /// tree of 10,000 events). The scan found the arguments by structure
-    /// only; the service reads them as strictly as a REST body. If they are
-    /// not valid JSON, nor is the request: the SDK's path answers it, with
-    /// the JSON-RPC parse error a strict scan would have led to.
-    func logEventFastPath(_ head: MCP.HTTPRequest, _ body: [UInt8], _ principal: Principal) async -> Response? {
-        guard let call = MCPToolCallScan.scan(body), call.tool == "log_event" else { return nil }
+    /// `tools/call` of one of capi's tools, answered here: the transport's
+    /// checks, then the raw arguments go to the service untouched (no
+    /// generic JSON tree: log_event carries up to 10,000 events), and its
+    /// answer is written as JSON-RPC bytes (`MCPToolResult`), encoded once.
+    /// The scan found the arguments by structure only; the service reads
+    /// them as strictly as a REST body. If they are not valid JSON, nor is
+    /// the request: nil, and the SDK's path answers it with the JSON-RPC
+    /// parse error a strict scan would have led to. Everything else
+    /// (initialize, tools/list, notifications, unknown tools) is the SDK's.
+    func toolCall(_ head: MCP.HTTPRequest, _ body: [UInt8], _ toolbox: MCPToolbox) async -> Response? {
+        guard let call = MCPToolCallScan.scan(body), MCPToolbox.names.contains(call.tool) else { return nil }
         let context = HTTPValidationContext(httpMethod: "POST")
         if let refusal = MCPRequestServer.validation.validate(head, context: context) {
             return Self.response(refusal)
         }
-        let reply = await service.logEvent(body: BatchBytes(body, within: call.arguments), principal: principal)
-        if reply.isInvalidJSON { return nil }
-        let result = MCPToolReply.from(status: reply.status, body: reply.body)
-        guard let encoded = try? JSONEncoder().encode(result) else { return nil }
-        var out = Array(#"{"jsonrpc":"2.0","id":"#.utf8)
-        out += body[call.id]
-        out += Array(#","result":"#.utf8)
-        out += encoded
-        out.append(UInt8(ascii: "}"))
+        guard let result = await toolbox.result(tool: call.tool, body: body, arguments: call.arguments) else { return nil }
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: out)))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: MCPToolResult.response(id: body[call.id], result: result))))
     }
 
     /// JSON-RPC's parse error for a body that is not JSON as every door

@@ -1,7 +1,8 @@
 import CAPICore
 
 /// Finds, without building a JSON tree, a single JSON-RPC `tools/call` and
-/// the raw bytes of its `id` and `params.arguments`.
+/// the raw bytes of its `id` and `params.arguments` (nil when absent or
+/// null: no arguments; any other non-object is left to the SDK to refuse).
 ///
 /// log_event arguments carry up to 10,000 events; the SDK's generic `Value`
 /// decoding of them costs seconds, so the MCP door hands these bytes straight
@@ -12,12 +13,13 @@ import CAPICore
 struct MCPToolCallScan {
     var id: Range<Int>
     var tool: String
-    var arguments: Range<Int>
+    var arguments: Range<Int>?
 
     static func scan(_ body: [UInt8]) -> MCPToolCallScan? {
         body.withUnsafeBufferPointer { buffer -> MCPToolCallScan? in
             var reader = JSONReader(buffer)
             var id: Range<Int>?, method: String?, tool: String?, arguments: Range<Int>?, version: String?
+            var argumentsNotObject = false
             do throws(JSONSyntaxError) {
                 guard try reader.peekKind() == .object else { return nil }
                 try reader.readMembers { (r, key) throws(JSONSyntaxError) in
@@ -37,10 +39,14 @@ struct MCPToolCallScan {
                                 tool = try r.readString()
                             } else if key.matches("arguments") {
                                 let start = r.valueStart()
-                                if try r.peekKind() == .object {
+                                switch try r.peekKind() {
+                                case .object:
                                     try r.skimElement()
                                     arguments = start..<r.offset
-                                } else {
+                                case .null:
+                                    try r.skipValue()
+                                default:
+                                    argumentsNotObject = true
                                     try r.skipValue()
                                 }
                             } else {
@@ -55,7 +61,7 @@ struct MCPToolCallScan {
             } catch {
                 return nil
             }
-            guard version == "2.0", method == "tools/call", let id, let tool, let arguments else { return nil }
+            guard version == "2.0", method == "tools/call", let id, let tool, !argumentsNotObject else { return nil }
             return MCPToolCallScan(id: id, tool: tool, arguments: arguments)
         }
     }

@@ -1,14 +1,18 @@
 import Foundation
+import CAPICore
+import Logging
 import MCP
 
 /// The AdCP tools capi offers over MCP, bound to one caller.
 ///
-/// Each tool only translates the wire: its arguments become the AdCP request
+/// Each tool only translates the wire: its arguments are the AdCP request
 /// JSON handed to the same `ConversionService` call the REST door uses, and
-/// the service's answer becomes the tool result (see `MCPToolReply`).
+/// the service's answer becomes the tool result (see `MCPToolResult`).
 struct MCPToolbox: Sendable {
     let service: ConversionService
     let principal: Principal
+    /// The request's logger (its metadata carries the request id).
+    let logger: Logger
 
     /// The published tool list. The input schemas are the AdCP request
     /// schemas (generated into `MCPToolSchemas` by a script under `scripts/`).
@@ -23,35 +27,40 @@ struct MCPToolbox: Sendable {
              annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
     ]
 
-    func call(_ params: CallTool.Parameters) async throws -> CallTool.Result {
-        switch params.name {
+    /// The tools `result` answers.
+    static let names: Set<String> = Set(tools.map(\.name))
+
+    /// A tools/call of one of `names`: the service's answer as the call's
+    /// `result` bytes, or nil when the arguments are not JSON (the caller
+    /// answers with JSON-RPC's parse error). The arguments' bytes go to the
+    /// service as they came (`body[arguments]`; none means `{}`), the same
+    /// bytes a REST body would be.
+    func result(tool: String, body: [UInt8], arguments: Range<Int>?) async -> [UInt8]? {
+        func request() -> [UInt8] { arguments.map { Array(body[$0]) } ?? Array("{}".utf8) }
+        switch tool {
         case "get_adcp_capabilities":
-            return MCPToolReply.success(AdCPCapabilities.response())
+            return MCPToolResult.result(ServiceAnswer.done(AdCPCapabilities.response()))
         case "sync_event_sources":
-            return await forward(params.arguments) { await service.syncEventSources(body: $0, principal: principal) }
+            return MCPToolResult.result(await service.syncEventSources(body: request(), principal: principal, logger: logger))
         case "log_event":
-            return await forward(params.arguments) { await service.logEvent(body: $0, principal: principal) }
+            // The batch is read where it lies in the request: no copy of up to 7 MB.
+            let batch = arguments.map { BatchBytes(body, within: $0) } ?? BatchBytes(request())
+            return MCPToolResult.result(await service.logEvent(body: batch, principal: principal, logger: logger))
         case "get_media_buy_delivery":
-            return await forward(params.arguments) { await service.mediaBuyDelivery(body: $0, principal: principal) }
+            return MCPToolResult.result(await service.mediaBuyDelivery(body: request(), principal: principal, logger: logger))
         default:
-            // MCP asks for a protocol error, not a tool result, for unknown tools.
-            throw MCPError.invalidParams("Unknown tool: \(params.name)")
+            return nil
         }
     }
 
-    /// Encodes the arguments as the AdCP request body and shapes the reply.
-    private func forward(
-        _ arguments: [String: Value]?, _ call: ([UInt8]) async -> ServiceReply
-    ) async -> CallTool.Result {
-        // Sorted keys: the same arguments always make the same bytes, so an
-        // idempotent retry is recognised as the same request.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let body = try? encoder.encode(arguments ?? [:]) else {
-            return MCPToolReply.failure(code: "INVALID_REQUEST", message: "The tool arguments could not be read as JSON", recovery: "correctable")
+    /// A tools/call the endpoint could not answer itself: an unknown tool,
+    /// or a call it could not read as one request (e.g. inside a batch).
+    func call(_ params: CallTool.Parameters) async throws -> CallTool.Result {
+        guard Self.names.contains(params.name) else {
+            // MCP asks for a protocol error, not a tool result, for unknown tools.
+            throw MCPError.invalidParams("Unknown tool: \(params.name)")
         }
-        let reply = await call(Array(body))
-        return MCPToolReply.from(status: reply.status, body: reply.body)
+        throw MCPError.invalidRequest("Send tools/call as a single JSON-RPC request whose arguments are an object")
     }
 
     private static func tool(_ name: String, schema json: String, annotations: Tool.Annotations) -> Tool {

@@ -160,20 +160,21 @@ public final class CAPIMetrics: Sendable {
         counter.increment()
     }
 
-    /// A log_event call answered: its events by result (`reply.tally`), its outcome and time.
-    func logEvent(_ reply: ServiceReply, took: Duration) {
-        if let tally = reply.tally {
+    /// A log_event call answered: its events by result (`tally`, for a
+    /// batch written now), its outcome and time.
+    func logEvent(failed: Bool, tally: EventTally?, took: Duration) {
+        if let tally {
             if tally.accepted > 0 { eventsAccepted.increment(by: Int64(tally.accepted)) }
             if tally.duplicates > 0 { eventsDuplicate.increment(by: Int64(tally.duplicates)) }
             if tally.refused > 0 { eventsRefused.increment(by: Int64(tally.refused)) }
         }
-        logEventBatches[Self.outcome(reply)]?.increment()
+        logEventBatches[Self.outcome(failed: failed, tally: tally)]?.increment()
         logEventSeconds.record(took)
     }
 
     /// An exposure feed request answered.
-    func exposures(_ reply: ServiceReply, took: Duration) {
-        exposureBatches[reply.isError ? .refused : .stored]?.increment()
+    func exposures(failed: Bool, took: Duration) {
+        exposureBatches[failed ? .refused : .stored]?.increment()
         exposuresSeconds.record(took)
     }
 
@@ -196,8 +197,8 @@ public final class CAPIMetrics: Sendable {
     /// The Prometheus text exposition of everything registered.
     func exposition() -> [UInt8] { registry.emitToBuffer() }
 
-    static func outcome(_ reply: ServiceReply) -> BatchOutcome {
-        if reply.isError { return .refused }
-        return reply.tally == nil ? .replayed : .stored
+    static func outcome(failed: Bool, tally: EventTally?) -> BatchOutcome {
+        if failed { return .refused }
+        return tally == nil ? .replayed : .stored
     }
 }

@@ -1,6 +1,7 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Logging
 
 extension ConversionService {
     /// How long the writer waits for the next run of a batch still arriving
@@ -27,7 +28,9 @@ extension ConversionService {
     /// complete body whole, which gives the same reply a whole read always
     /// gives, errors included.
     /// Measured by `logEventArriving` (`ConversionService+Metrics`).
-    func storeArrivingLogEvent(_ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal) async -> ServiceReply? {
+    func storeArrivingLogEvent(
+        _ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal, tally: inout EventTally?
+    ) async -> ServiceAnswer<LogEventResponse>? {
         guard principal.refusal(unless: .account) == nil else { return nil }
         var arrival = Arrival(body: body, arrivals: arrivals, maxEvents: settings.maxEventsPerBatch)
         guard await arrival.envelopeRead(), let sourceID = arrival.envelope.eventSourceID,
@@ -74,13 +77,13 @@ extension ConversionService {
         guard verdict == true, overLimit == nil else {
             runs.abandon()
             _ = await writer?.result
-            return overLimit
+            return overLimit.map { .failed($0) }
         }
         runs.finish(count: lanes.handed)
         startWriter()
         guard case .success(.written(let counts, let response))? = await writer?.result else { return nil }
         streamed.add(1, ordering: .relaxed)
-        return writtenReply(counts, response: response, runs: runs)
+        return writtenAnswer(counts, response: response, runs: runs, tally: &tally)
     }
 
     /// Whether the complete body, read strictly, is the batch that was

@@ -1,34 +1,35 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Logging
 
 extension ConversionService {
     /// What a signed click or impression link resolves to.
     public enum LinkOutcome: Sendable {
         /// Recorded; for a click, `redirect` is the landing page with sc3clid.
         case recorded(redirect: String?)
-        case refused(ServiceReply)
+        case refused(ServiceFailure)
     }
 
     /// Records a click or impression from a signed link.
     public func recordLink(
         kind: Exposure.Kind, path: String, mediaBuyID: String, packageID: String, creativeID: String,
-        parameters: [(String, String)], clientIP: String?, userAgent: String?
+        parameters: [(String, String)], clientIP: String?, userAgent: String?, logger: Logger
     ) async -> LinkOutcome {
         guard let secret = settings.signingSecret else {
-            return .refused(Self.failure(503, AdCPError(
+            return .refused(ServiceFailure(.unavailable, AdCPError(
                 .serviceUnavailable, "Click and impression links are off: the server has no signing secret (CAPI_SIGNING_SECRET)")))
         }
         guard LinkSigner(secret: secret).verify(path: path, parameters: parameters) else {
-            return .refused(Self.failure(403, AdCPError(.permissionDenied, "The link's signature is missing or does not match", field: "sig")))
+            return .refused(.forbidden(AdCPError(.permissionDenied, "The link's signature is missing or does not match", field: "sig")))
         }
         guard IdentifierRule.path.allows(mediaBuyID), IdentifierRule.path.allows(packageID), IdentifierRule.path.allows(creativeID) else {
-            return .refused(Self.failure(404, AdCPError(.referenceNotFound, "No such creative: the link's ids are not valid ids")))
+            return .refused(.notFound(AdCPError(.referenceNotFound, "No such creative: the link's ids are not valid ids")))
         }
         do {
             guard let buy = try await store.mediaBuy(id: mediaBuyID),
                   let creative = buy.creative(package: packageID, creative: creativeID) else {
-                return .refused(Self.failure(404, AdCPError(
+                return .refused(.notFound(AdCPError(
                     .referenceNotFound, "No creative \(creativeID) in package \(packageID) of media buy \(mediaBuyID)")))
             }
             let now = nowMilliseconds
@@ -66,7 +67,7 @@ extension ConversionService {
             _ = try await store.insertExposures([exposure], receivedAt: now)
             return .recorded(redirect: clickID.map { LandingURL.appending(clickID: $0, to: creative.landing_url) })
         } catch {
-            return .refused(Self.unavailable(error))
+            return .refused(Self.unavailable(error, operation: "record_link", logger: logger))
         }
     }
 
@@ -79,13 +80,15 @@ extension ConversionService {
 
     /// `POST /agentic/v1/exposures`: a JSON array or NDJSON of impressions and clicks.
     /// Measured by `ingestExposures` (`ConversionService+Metrics`).
-    func storeExposures(body: [UInt8], ndjson: Bool, principal: Principal) async -> ServiceReply {
-        if let e = principal.refusal(unless: .platform) { return Self.failure(403, e) }
+    func storeExposures(
+        body: [UInt8], ndjson: Bool, principal: Principal, logger: Logger
+    ) async -> ServiceAnswer<ExposureFeedResponse> {
+        if let e = principal.refusal(unless: .platform) { return Self.failure(.forbidden, e) }
         let rows: [JSONValue]
         switch ExposureFeed.rows(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {
         case .success(let r): rows = r
-        case .failure(.syntax(let e)): return Self.failure(400, Self.syntaxError(e))
-        case .failure(.invalid(let e)): return Self.failure(400, e)
+        case .failure(.syntax(let e)): return Self.failure(.invalid, Self.syntaxError(e))
+        case .failure(.invalid(let e)): return Self.failure(.invalid, e)
         }
         let now = nowMilliseconds
         var buys: [String: MediaBuy?] = [:]
@@ -107,26 +110,16 @@ extension ConversionService {
                     AdCPError(code: f.error.code, message: f.error.message,
                               field: "exposures[\(f.index)]" + (f.error.field.map { $0.isEmpty ? "" : "." + $0 } ?? ""))
                 }
-                return Self.failure(400, Array(errors), total: failures.count)
+                return Self.failure(.invalid, Array(errors), total: failures.count)
             }
             let inserted = accepted.isEmpty ? 0 : try await ingestActivity.during { try await store.insertExposures(accepted, receivedAt: now) }
-            var reply: [String: JSONValue] = [
-                "exposures_received": .number(Double(rows.count)),
-                "exposures_processed": .number(Double(accepted.count)),
-                "duplicates": .number(Double(accepted.count - inserted)),
-            ]
-            if !failures.isEmpty {
-                reply["failures"] = .array(shown.map { f in
-                    var o: [String: JSONValue] = ["index": .number(Double(f.index)), "code": .string(f.error.code), "message": .string(f.error.message)]
-                    if let field = f.error.field { o["field"] = .string(field) }
-                    if let id = f.exposureID { o["exposure_id"] = .string(id) }
-                    return .object(o)
-                })
-                reply["failures_total"] = .number(Double(failures.count))
-            }
-            return ServiceReply(status: 200, body: Array(JSONValue.object(reply).canonicalText.utf8))
+            return .done(ExposureFeedResponse(
+                exposures_received: rows.count, exposures_processed: accepted.count,
+                duplicates: accepted.count - inserted,
+                failures: failures.isEmpty ? nil : shown.map { ExposureFeedResponse.Failure(index: $0.index, exposureID: $0.exposureID, error: $0.error) },
+                failures_total: failures.isEmpty ? nil : failures.count))
         } catch {
-            return Self.unavailable(error)
+            return .failed(Self.unavailable(error, operation: "ingest_exposures", logger: logger))
         }
     }
 

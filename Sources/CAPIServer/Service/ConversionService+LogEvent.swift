@@ -1,20 +1,24 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Logging
 
 extension ConversionService {
     static let logEventOperation = "log_event"
 
     /// AdCP `log_event` (also `POST /agentic/v1/capi`). `body` is the request JSON.
-    public func logEvent(body: [UInt8], principal: Principal) async -> ServiceReply {
-        await logEvent(body: BatchBytes(body), principal: principal)
+    public func logEvent(body: [UInt8], principal: Principal, logger: Logger) async -> ServiceAnswer<LogEventResponse> {
+        await logEvent(body: BatchBytes(body), principal: principal, logger: logger)
     }
 
     /// `log_event` on a body received whole (or one that could not be
     /// stored as it arrived: `logEventArriving`).
-    /// Measured by `logEvent(body:principal:)` (`ConversionService+Metrics`).
-    func storeLogEvent(body: BatchBytes, principal: Principal) async -> ServiceReply {
-        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+    /// Measured by `logEvent(body:principal:logger:)` (`ConversionService+Metrics`);
+    /// `tally` is set for a batch written now.
+    func storeLogEvent(
+        body: BatchBytes, principal: Principal, logger: Logger, tally: inout EventTally?
+    ) async -> ServiceAnswer<LogEventResponse> {
+        if let e = principal.refusal(unless: .account) { return Self.failure(.forbidden, e) }
         let batch: LogEventBatch
         do {
             batch = try body.withArrived { buffer throws(LogEventDecoder.Failure) in
@@ -25,33 +29,33 @@ extension ConversionService {
             case .syntax(let syntax):
                 return Self.syntaxFailure(syntax)
             case .invalid(let e):
-                return Self.failure(400, e)
+                return Self.failure(.invalid, e)
             }
         }
-        if let refusal = checkAccount(batch.account, principal: principal) { return refusal }
+        if let refusal = checkAccount(batch.account, principal: principal) { return .failed(refusal) }
         guard let sourceID = batch.eventSourceID else {
-            return Self.failure(400, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
+            return Self.failure(.invalid, AdCPError(.invalidRequest, "event_source_id is required", field: "event_source_id"))
         }
         guard let incoming = batch.eventRanges else {
-            return Self.failure(400, AdCPError(.invalidRequest, "events is required: an array of 1 to \(settings.maxEventsPerBatch) events", field: "events"))
+            return Self.failure(.invalid, AdCPError(.invalidRequest, "events is required: an array of 1 to \(settings.maxEventsPerBatch) events", field: "events"))
         }
         guard !incoming.isEmpty else {
-            return Self.failure(400, AdCPError(.invalidRequest, "events must hold at least one event", field: "events"))
+            return Self.failure(.invalid, AdCPError(.invalidRequest, "events must hold at least one event", field: "events"))
         }
-        if let e = Self.checkIdempotencyKey(batch.idempotencyKey) { return Self.failure(400, e) }
+        if let e = Self.checkIdempotencyKey(batch.idempotencyKey) { return Self.failure(.invalid, e) }
         if let refusal = Self.checkIDs([(sourceID, "event_source_id", .name), (batch.testEventCode, "test_event_code", .name)]) {
-            return refusal
+            return .failed(refusal)
         }
-        if let refusal = keyLimits.chargeEvents(incoming.count, key: principal.keyPrefix) { return refusal }
+        if let refusal = keyLimits.chargeEvents(incoming.count, key: principal.keyPrefix) { return .failed(refusal) }
         do {
             let source: EventSource
             switch try await configuredSource(sourceID, principal: principal) {
             case .success(let s): source = s
-            case .failure(let e): return Self.failure(403, e)
+            case .failure(let e): return Self.failure(.forbidden, e)
             }
             // Hashing 7 MB costs ~20 ms: only when a key asks for it, and on
             // another core while the batch is read.
-            async let hashed = batch.idempotencyKey == nil ? "" : body.withArrived { sha256Hex($0) }
+            async let hashed = batch.idempotencyKey == nil ? "" : body.withArrived(RequestFingerprint.compactText)
             if let key = batch.idempotencyKey,
                let record = try await store.idempotencyRecord(accountID: principal.accountID, operation: Self.logEventOperation, key: key) {
                 return Self.replay(record, requestHash: await hashed)
@@ -86,37 +90,38 @@ extension ConversionService {
             case .replay(let record):
                 return Self.replay(record, requestHash: requestHash)
             case .written(let counts, let response):
-                return writtenReply(counts, response: response, runs: runs)
+                return writtenAnswer(counts, response: response, runs: runs, tally: &tally)
             }
         } catch StoreError.invalidJSON(let syntax) {
             // Found in a later run, after the writer had begun: it rolled back.
             return Self.syntaxFailure(syntax)
         } catch {
-            return Self.unavailable(error)
+            return .failed(Self.unavailable(error, operation: Self.logEventOperation, logger: logger))
         }
     }
 
     /// The reply of a batch the store wrote. A batch with nothing valid is
     /// refused whole (a test batch still logs why).
-    func writtenReply(_ counts: IngestCounts, response: [UInt8], runs: ValidatedRuns) -> ServiceReply {
+    func writtenAnswer(
+        _ counts: IngestCounts, response: [UInt8], runs: ValidatedRuns, tally: inout EventTally?
+    ) -> ServiceAnswer<LogEventResponse> {
         let failures = runs.report.failures
-        var reply = counts.inserted + counts.duplicates == 0 ? allFailed(failures) : ServiceReply(status: 200, body: response)
-        reply.tally = EventTally(counts, refused: failures.count)
-        return reply
+        tally = EventTally(counts, refused: failures.count)
+        return counts.inserted + counts.duplicates == 0 ? allFailed(failures) : .encoded(response)
     }
 
     /// Encodes the 200 body inside the write, from the runs it took.
     static func responder(
         _ runs: ValidatedRuns, testEventCode: String?, maxReported: Int
     ) -> @Sendable (IngestCounts) -> [UInt8] {
-        { counts in encode(successBody(runs.report, counts: counts, testEventCode: testEventCode, maxReported: maxReported)) }
+        { counts in WireJSON.encode(successBody(runs.report, counts: counts, testEventCode: testEventCode, maxReported: maxReported)) }
     }
 
     /// The 400 for a body that is not valid JSON, wherever in it the fault is.
-    static func syntaxFailure(_ syntax: JSONSyntaxError) -> ServiceReply {
-        var reply = failure(400, syntaxError(syntax))
-        reply.isInvalidJSON = true
-        return reply
+    static func syntaxFailure<W>(_ syntax: JSONSyntaxError) -> ServiceAnswer<W> {
+        var failure = ServiceFailure.invalid(syntaxError(syntax))
+        failure.isInvalidJSON = true
+        return .failed(failure)
     }
 
     /// Events per run: a large batch is cut into runs validated on every core
@@ -180,9 +185,9 @@ extension ConversionService {
         body.withArrived { ValidatedEvents($0, ranges: ranges, firstIndex: firstIndex, validator: validator) }
     }
 
-    func allFailed(_ failures: [EventFailure]) -> ServiceReply {
+    func allFailed<W>(_ failures: [EventFailure]) -> ServiceAnswer<W> {
         let shown = failures.prefix(settings.maxReportedFailures).map(\.error)
-        return Self.failure(400, Array(shown), total: failures.count)
+        return Self.failure(.invalid, Array(shown), total: failures.count)
     }
 
     static func successBody(

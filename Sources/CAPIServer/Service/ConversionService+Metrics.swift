@@ -1,30 +1,39 @@
 import CAPICore
+import Logging
 
 extension ConversionService {
     /// `log_event` on a body received whole, REST or MCP: the one place its
     /// results reach the metrics (`CAPIMetrics.logEvent`).
-    func logEvent(body: BatchBytes, principal: Principal) async -> ServiceReply {
+    func logEvent(body: BatchBytes, principal: Principal, logger: Logger) async -> ServiceAnswer<LogEventResponse> {
         let started = ContinuousClock.now
-        let reply = await storeLogEvent(body: body, principal: principal)
-        metrics.logEvent(reply, took: ContinuousClock.now - started)
-        return reply
+        var tally: EventTally?
+        let answer = await storeLogEvent(body: body, principal: principal, logger: logger, tally: &tally)
+        metrics.logEvent(failed: answer.failure != nil, tally: tally, took: ContinuousClock.now - started)
+        return answer
     }
 
     /// `log_event` stored while it arrives; nothing is counted when it falls
     /// back (nil), since the whole read that follows is.
-    func logEventArriving(_ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal) async -> ServiceReply? {
+    func logEventArriving(
+        _ body: BatchBytes, arrivals: AsyncStream<Void>, principal: Principal
+    ) async -> ServiceAnswer<LogEventResponse>? {
         let started = ContinuousClock.now
-        guard let reply = await storeArrivingLogEvent(body, arrivals: arrivals, principal: principal) else { return nil }
-        metrics.logEvent(reply, took: ContinuousClock.now - started)
-        return reply
+        var tally: EventTally?
+        guard let answer = await storeArrivingLogEvent(body, arrivals: arrivals, principal: principal, tally: &tally) else {
+            return nil
+        }
+        metrics.logEvent(failed: answer.failure != nil, tally: tally, took: ContinuousClock.now - started)
+        return answer
     }
 
     /// `POST /agentic/v1/exposures`: a JSON array or NDJSON of impressions and clicks.
-    public func ingestExposures(body: [UInt8], ndjson: Bool, principal: Principal) async -> ServiceReply {
+    public func ingestExposures(
+        body: [UInt8], ndjson: Bool, principal: Principal, logger: Logger
+    ) async -> ServiceAnswer<ExposureFeedResponse> {
         let started = ContinuousClock.now
-        let reply = await storeExposures(body: body, ndjson: ndjson, principal: principal)
-        metrics.exposures(reply, took: ContinuousClock.now - started)
-        return reply
+        let answer = await storeExposures(body: body, ndjson: ndjson, principal: principal, logger: logger)
+        metrics.exposures(failed: answer.failure != nil, took: ContinuousClock.now - started)
+        return answer
     }
 
     /// The backlog and log size the store reports, into the metrics; a

@@ -1,11 +1,14 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Logging
 
 extension ConversionService {
     /// AdCP `get_media_buy_delivery`: the caller's media buys, with outcomes.
-    public func mediaBuyDelivery(body: [UInt8], principal: Principal) async -> ServiceReply {
-        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+    public func mediaBuyDelivery(
+        body: [UInt8], principal: Principal, logger: Logger
+    ) async -> ServiceAnswer<MediaBuyDeliveryResponse> {
+        if let e = principal.refusal(unless: .account) { return Self.failure(.forbidden, e) }
         struct Request: Decodable {
             var account: JSONValue?
             var media_buy_ids: [String]?
@@ -17,13 +20,13 @@ extension ConversionService {
         let request: Request
         switch Self.decodeJSON(Request.self, from: body.isEmpty ? Array("{}".utf8) : body) {
         case .success(let r): request = r
-        case .failure(let e): return Self.failure(400, e)
+        case .failure(let e): return .failed(e)
         }
-        if let e = checkAccount(request.account, principal: principal) { return e }
+        if let e = checkAccount(request.account, principal: principal) { return .failed(e) }
         let range: (from: Int64?, to: Int64?)
         switch Self.dateRange(from: request.start_date, to: request.end_date, fromField: "start_date", toField: "end_date") {
         case .success(let r): range = r
-        case .failure(let e): return Self.failure(400, e)
+        case .failure(let e): return Self.failure(.invalid, e)
         }
         do {
             let owned = try await store.mediaBuys(accountID: principal.accountID)
@@ -50,40 +53,38 @@ extension ConversionService {
             totals["media_buy_count"] = .number(Double(buys.count))
             totals.removeValue(forKey: "ctr")
             totals.removeValue(forKey: "ext")
-            var out: [String: JSONValue] = [
-                "reporting_period": .object([
-                    "start": .string(RFC3339.format(milliseconds: range.from ?? Self.earliest(buys) ?? now)),
-                    "end": .string(RFC3339.format(milliseconds: range.to ?? now)),
-                ]),
-                "currency": .string(currency),
-                "aggregated_totals": .object(totals),
-                "media_buy_deliveries": .array(buys.map { buy in
+            return .done(MediaBuyDeliveryResponse(
+                reporting_period: .init(
+                    start: RFC3339.format(milliseconds: range.from ?? Self.earliest(buys) ?? now),
+                    end: RFC3339.format(milliseconds: range.to ?? now)),
+                currency: currency,
+                aggregated_totals: totals,
+                media_buy_deliveries: buys.map { buy in
                     DeliveryReport.adcpDelivery(
                         buy: buy, facts: facts, status: Self.status(of: buy, now: now),
                         dailyBreakdown: request.include_package_daily_breakdown ?? false)
-                }),
-            ]
-            if !errors.isEmpty { out["errors"] = .array(errors.map { e in .object(Self.errorObject(e)) }) }
-            if let context = request.context { out["context"] = context }
-            return ServiceReply(status: 200, body: Array(JSONValue.object(out).canonicalText.utf8))
+                },
+                errors: errors.isEmpty ? nil : errors.map(Self.listedError),
+                context: request.context))
         } catch {
-            return Self.unavailable(error)
+            return .failed(Self.unavailable(error, operation: "get_media_buy_delivery", logger: logger))
         }
     }
 
     /// `GET /agentic/v1/reports/delivery`: rows grouped by day, package, creative, event type; JSON or CSV.
     public func deliveryRows(
-        mediaBuyIDs: [String], from: String?, to: String?, groupBy: String?, format: String?, principal: Principal
-    ) async -> ServiceReply {
-        if let e = principal.refusal(unless: .account) { return Self.failure(403, e) }
+        mediaBuyIDs: [String], from: String?, to: String?, groupBy: String?, format: String?, principal: Principal,
+        logger: Logger
+    ) async -> ServiceAnswer<DeliveryRowsResponse> {
+        if let e = principal.refusal(unless: .account) { return Self.failure(.forbidden, e) }
         guard !mediaBuyIDs.isEmpty else {
-            return Self.failure(400, AdCPError(.invalidRequest, "media_buy_id is required", field: "media_buy_id"))
+            return Self.failure(.invalid, AdCPError(.invalidRequest, "media_buy_id is required", field: "media_buy_id"))
         }
-        if let refusal = Self.checkIDs(mediaBuyIDs.map { ($0, "media_buy_id", .path) }) { return refusal }
+        if let refusal = Self.checkIDs(mediaBuyIDs.map { ($0, "media_buy_id", .path) }) { return .failed(refusal) }
         var dimensions: [DeliveryReport.Dimension] = []
         for name in (groupBy ?? "package").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
             guard let d = DeliveryReport.Dimension(rawValue: name) else {
-                return Self.failure(400, AdCPError(.invalidRequest, "group_by takes day, package, creative and event_type; '\(name)' is not one", field: "group_by"))
+                return Self.failure(.invalid, AdCPError(.invalidRequest, "group_by takes day, package, creative and event_type; '\(name)' is not one", field: "group_by"))
             }
             if !dimensions.contains(d) { dimensions.append(d) }
         }
@@ -91,18 +92,18 @@ extension ConversionService {
         switch format ?? "json" {
         case "json": csv = false
         case "csv": csv = true
-        default: return Self.failure(400, AdCPError(.invalidRequest, "format must be json or csv", field: "format"))
+        default: return Self.failure(.invalid, AdCPError(.invalidRequest, "format must be json or csv", field: "format"))
         }
         let range: (from: Int64?, to: Int64?)
         switch Self.dateRange(from: from, to: to, fromField: "from", toField: "to") {
         case .success(let r): range = r
-        case .failure(let e): return Self.failure(400, e)
+        case .failure(let e): return Self.failure(.invalid, e)
         }
         do {
             var buys: [MediaBuy] = []
             for id in mediaBuyIDs {
                 guard let buy = try await store.mediaBuy(id: id), buy.account_id == principal.accountID else {
-                    return Self.failure(404, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
+                    return Self.failure(.notFound, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
                 }
                 buys.append(buy)
             }
@@ -116,15 +117,13 @@ extension ConversionService {
                             .map(Self.csvEscape).joined(separator: ",") + "\r\n"
                     }
                 }
-                var reply = ServiceReply(status: 200, body: Array(text.utf8))
-                reply.contentType = "text/csv; charset=utf-8"
-                return reply
+                return .done(DeliveryRowsResponse(group_by: [], from: nil, to: nil, reports: [], csv: text))
             }
-            let reports: [JSONValue] = buys.map { buy in
+            let reports = buys.map { buy in
                 var totals = DeliveryMetrics()
                 facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0) }
                 facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0, currency: buy.currency) }
-                let rows = DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions).map { row -> JSONValue in
+                let rows = DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions).map { row -> [String: JSONValue] in
                     var o = row.metrics.adcp(breakdowns: false)
                     if !spendApplies { for k in ["impressions", "clicks", "spend", "roas", "cost_per_acquisition", "ctr"] { o.removeValue(forKey: k) } }
                     o.removeValue(forKey: "ext")
@@ -133,22 +132,18 @@ extension ConversionService {
                     if let p = row.packageID { o["package_id"] = .string(p) }
                     if let c = row.creativeID { o["creative_id"] = .string(c) }
                     if let t = row.eventType { o["event_type"] = .string(t) }
-                    return .object(o)
+                    return o
                 }
-                return .object([
-                    "media_buy_id": .string(buy.media_buy_id), "currency": .string(buy.currency),
-                    "totals": .object(totals.adcp()), "rows": .array(rows),
-                ])
+                return DeliveryRowsResponse.Report(
+                    media_buy_id: buy.media_buy_id, currency: buy.currency, totals: totals.adcp(), rows: rows)
             }
-            let out: JSONValue = .object([
-                "group_by": .array(dimensions.map { .string($0.rawValue) }),
-                "from": range.from.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
-                "to": range.to.map { .string(RFC3339.format(milliseconds: $0)) } ?? .null,
-                "reports": .array(reports),
-            ])
-            return ServiceReply(status: 200, body: Array(out.canonicalText.utf8))
+            return .done(DeliveryRowsResponse(
+                group_by: dimensions.map(\.rawValue),
+                from: range.from.map { RFC3339.format(milliseconds: $0) },
+                to: range.to.map { RFC3339.format(milliseconds: $0) },
+                reports: reports))
         } catch {
-            return Self.unavailable(error)
+            return .failed(Self.unavailable(error, operation: "delivery_report", logger: logger))
         }
     }
 
@@ -183,11 +178,11 @@ extension ConversionService {
         buys.compactMap { $0.start_time.flatMap(RFC3339.parseMilliseconds) }.min()
     }
 
-    static func errorObject(_ e: AdCPError) -> [String: JSONValue] {
-        var o: [String: JSONValue] = ["code": .string(e.code), "message": .string(e.message)]
-        if let field = e.field { o["field"] = .string(field) }
-        if let recovery = e.recovery { o["recovery"] = .string(recovery.rawValue) }
-        return o
+    /// An error listed beside results: code, message, field and recovery only.
+    static func listedError(_ e: AdCPError) -> AdCPError {
+        var listed = AdCPError(code: e.code, message: e.message, field: e.field)
+        listed.recovery = e.recovery
+        return listed
     }
 
     static func csvEscape(_ field: String) -> String {

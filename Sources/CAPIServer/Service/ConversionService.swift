@@ -1,6 +1,7 @@
 import CAPICore
 import CAPIStore
 import Foundation
+import Logging
 import Synchronization
 
 /// The one code path for every operation. REST routes and MCP tools are two
@@ -30,21 +31,15 @@ public final class ConversionService: Sendable {
         self.keyLimits = KeyRateLimiter(settings: settings)
     }
 
-    var nowMilliseconds: Int64 { Int64((clock.now().timeIntervalSince1970 * 1000).rounded()) }
+    var nowMilliseconds: Int64 { clock.nowMilliseconds }
 
-    /// A reply carrying AdCP errors.
-    static func failure(_ status: Int, _ errors: [AdCPError], total: Int? = nil) -> ServiceReply {
-        ServiceReply(status: status, body: encode(AdCPErrorResponse(errors: errors, total: total)))
+    /// A failed answer carrying AdCP errors.
+    static func failure<W>(_ kind: ServiceFailure.Kind, _ errors: [AdCPError], total: Int? = nil) -> ServiceAnswer<W> {
+        .failed(ServiceFailure(kind, errors, total: total))
     }
 
-    static func failure(_ status: Int, _ error: AdCPError) -> ServiceReply {
-        failure(status, [error])
-    }
-
-    static func encode<T: Encodable>(_ value: T) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map(Array.init) ?? Array(#"{"errors":[{"code":"SERVICE_UNAVAILABLE","message":"response encoding failed"}]}"#.utf8)
+    static func failure<W>(_ kind: ServiceFailure.Kind, _ error: AdCPError) -> ServiceAnswer<W> {
+        .failed(ServiceFailure(kind, error))
     }
 
     static let invalidJSON = "Invalid JSON payload"
@@ -59,9 +54,9 @@ public final class ConversionService: Sendable {
 
     /// The refusal of the first of `ids` (value, field, rule) that is given
     /// and breaks its rule; nil when all pass.
-    static func checkIDs(_ ids: [(String?, String, IdentifierRule)]) -> ServiceReply? {
+    static func checkIDs(_ ids: [(String?, String, IdentifierRule)]) -> ServiceFailure? {
         for (value, field, rule) in ids {
-            if let value, let e = rule.problem(value, field: field) { return failure(400, e) }
+            if let value, let e = rule.problem(value, field: field) { return .invalid(e) }
         }
         return nil
     }
@@ -76,14 +71,14 @@ public final class ConversionService: Sendable {
     }
 
     /// What to answer when a key was already used: the first answer, or 409.
-    static func replay(_ record: IdempotencyRecord, requestHash: String) -> ServiceReply {
+    static func replay<W>(_ record: IdempotencyRecord, requestHash: String) -> ServiceAnswer<W> {
         guard record.requestHash == requestHash else {
-            return failure(409, AdCPError(
+            return failure(.conflict, AdCPError(
                 .idempotencyConflict,
                 "idempotency_key was already used with a different request body; use a fresh key for a new request",
                 field: "idempotency_key"))
         }
-        return ServiceReply(status: record.status, body: record.response)
+        return .encoded(record.response)
     }
 
     /// The source an account's request names, or the 403 that hides whether it exists elsewhere.
@@ -97,8 +92,14 @@ public final class ConversionService: Sendable {
             field: "event_source_id"))
     }
 
-    /// A store failure, as a 503 that says nothing about the data.
-    static func unavailable(_ error: any Error) -> ServiceReply {
-        failure(503, AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly"))
+    /// A store failure, as the 503 that says nothing about the data. This
+    /// is where such a failure is logged, once, at error level: with the
+    /// request's id (`logger`'s metadata), the operation and the error's
+    /// type, never its description (which may quote a request's values).
+    static func unavailable(_ error: any Error, operation: String, logger: Logger) -> ServiceFailure {
+        logger.error("service unavailable", metadata: [
+            "operation": "\(operation)", "error.type": "\(type(of: error))",
+        ])
+        return ServiceFailure(.unavailable, AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly"))
     }
 }
