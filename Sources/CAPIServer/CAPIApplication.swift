@@ -15,7 +15,9 @@ public enum CAPIApplication {
         let auth = AuthMiddleware(authenticator: Authenticator(store: store, clock: clock))
         let limits = KeyLimitsMiddleware(limiter: service.keyLimits)
         let router = Router(context: CAPIRequestContext.self)
-        // First, so it sees every route, and requests no route matched.
+        // First, so every response and log line carries the request's id.
+        router.add(middleware: RequestIDMiddleware())
+        // Next, so it sees every route, and requests no route matched.
         router.add(middleware: RequestMetricsMiddleware(metrics: service.metrics))
         router.add(middleware: AdCPErrorMiddleware())
 
