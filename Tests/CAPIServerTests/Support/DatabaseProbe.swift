@@ -7,7 +7,7 @@ import GRDB
 struct DatabaseProbe {
     let path: String
 
-    private func open() throws -> DatabaseQueue {
+    fileprivate func open() throws -> DatabaseQueue {
         var config = Configuration()
         config.prepareDatabase { db in db.add(function: SQLiteStore.eventJSON) }
         return try DatabaseQueue(path: path, configuration: config)
@@ -26,5 +26,13 @@ struct DatabaseProbe {
     func blobs(_ sql: String, _ arguments: StatementArguments = []) throws -> [[UInt8]] {
         let queue = try open()
         return try queue.read { db in try Data.fetchAll(db, sql: sql, arguments: arguments).map { [UInt8]($0) } }
+    }
+}
+
+extension DatabaseProbe {
+    /// Runs a statement behind the server's back (to break its store).
+    func execute(_ sql: String) throws {
+        let queue = try open()
+        try queue.write { db in try db.execute(sql: sql) }
     }
 }
