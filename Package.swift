@@ -54,11 +54,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             exclude: ["OpenAPI/openapi.json"],
-            plugins: ["EmbedOpenAPI"]
+            plugins: ["EmbedResources"]
         ),
-        // The OpenAPI document is a data file, compiled into CAPIServer at build time.
+        // The OpenAPI document and the AdCP request schemas (schemas/adcp/) are
+        // data files, compiled into CAPIServer at build time.
         .executableTarget(name: "capi-embed-text"),
-        .plugin(name: "EmbedOpenAPI", capability: .buildTool(), dependencies: ["capi-embed-text"]),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["capi-embed-text"]),
         .executableTarget(
             name: "capi",
             dependencies: [

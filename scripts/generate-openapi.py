@@ -11,7 +11,7 @@ Usage (from the repository root; scripts/interop-tests.sh makes .venv):
     .venv/bin/python scripts/generate-openapi.py           # write the file
     .venv/bin/python scripts/generate-openapi.py --check   # fail if it is stale
 
-Commit the JSON file: the build compiles it into the binary (the EmbedOpenAPI
+Commit the JSON file: the build compiles it into the binary (the EmbedResources
 plugin) and `GET /openapi.json` serves it. The interop suite runs --check.
 """
 from __future__ import annotations

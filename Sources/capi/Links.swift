@@ -1,4 +1,5 @@
 import ArgumentParser
+import CAPICore
 import CAPIServer
 import Foundation
 
@@ -18,8 +19,15 @@ struct Links: AsyncParsableCommand {
         @Option(name: .customLong("base-url"), help: "The server's public URL.") var baseURL: String = "http://127.0.0.1:8080"
         @Option(name: .customLong("signing-secret-file")) var signingSecretFile: String?
 
-        func run() async throws {
+        func validate() throws {
             guard kind == "click" || kind == "impression" else { throw ValidationError("--kind must be click or impression") }
+            // The ids become path segments; the server's rule for them, so no link is made that it refuses.
+            for (option, id) in [("--media-buy", mediaBuy), ("--package", package), ("--creative", creative)] {
+                guard IdentifierRule.path.allows(id) else { throw ValidationError("\(option) must be \(IdentifierRule.path.requirement)") }
+            }
+        }
+
+        func run() async throws {
             guard let secret = try SigningSecret.load(file: signingSecretFile) else {
                 throw ValidationError("no signing secret: pass --signing-secret-file or set CAPI_SIGNING_SECRET")
             }

@@ -35,4 +35,17 @@ import Testing
         #expect(!IdentifierRule.path.allows("mb 1"))
         #expect(!IdentifierRule.path.allows(String(repeating: "a", count: 129)))
     }
+
+    @Test func anIdempotencyKeyIsSixteenTo255URLSafeBytes() {
+        let rule = IdentifierRule.idempotencyKey
+        #expect(rule.allows("0f8fad5b-d9cb-469f-a165-70867728950e"))
+        #expect(rule.allows(String(repeating: "k", count: 16)))
+        #expect(!rule.allows(String(repeating: "k", count: 15)))
+        #expect(rule.allows(String(repeating: "k", count: 255)))
+        #expect(!rule.allows(String(repeating: "k", count: 256)))
+        #expect(!rule.allows("0f8fad5b d9cb 469f a165 70867728950e"))
+        #expect(rule.requirement == "16 to 255 characters of A-Z a-z 0-9 _ . : -")
+        #expect(IdentifierRule.path.requirement == "1 to 128 characters of A-Z a-z 0-9 _ . : -")
+        #expect(!IdentifierRule.urlSafe(minBytes: 0, maxBytes: 4).allows(""), "an id is never empty")
+    }
 }

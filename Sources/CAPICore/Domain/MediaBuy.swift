@@ -67,8 +67,8 @@ public struct MediaBuy: Sendable, Equatable, Codable {
     public func problems() -> [AdCPError] {
         var errors: [AdCPError] = []
         func fail(_ field: String, _ message: String) { errors.append(AdCPError(.invalidRequest, message, field: field)) }
-        if !Self.isIdentifier(media_buy_id) { fail("media_buy_id", "media_buy_id must be \(IdentifierRule.path.requirement)") }
-        if !Self.isIdentifier(account_id) { fail("account_id", "account_id must be \(IdentifierRule.path.requirement)") }
+        if !IdentifierRule.path.allows(media_buy_id) { fail("media_buy_id", "media_buy_id must be \(IdentifierRule.path.requirement)") }
+        if !IdentifierRule.path.allows(account_id) { fail("account_id", "account_id must be \(IdentifierRule.path.requirement)") }
         if !EventValidator.isCurrencyCode(currency) { fail("currency", "currency must be a 3-letter ISO 4217 code in capitals") }
         for (name, value) in [("start_time", start_time), ("end_time", end_time)] {
             if let value, RFC3339.parseMilliseconds(value) == nil { fail(name, "\(name) must be an RFC 3339 timestamp with an offset") }
@@ -76,8 +76,8 @@ public struct MediaBuy: Sendable, Equatable, Codable {
         if packages.isEmpty { fail("packages", "a media buy needs at least one package") }
         var packageIDs = Set<String>()
         for (i, p) in packages.enumerated() {
-            if !Self.isIdentifier(p.package_id) || !packageIDs.insert(p.package_id).inserted {
-                fail("packages[\(i)].package_id", "package_id must be a unique identifier of A-Z a-z 0-9 _ . : -")
+            if !IdentifierRule.path.allows(p.package_id) || !packageIDs.insert(p.package_id).inserted {
+                fail("packages[\(i)].package_id", "package_id must be unique and \(IdentifierRule.path.requirement)")
             }
             if let model = p.pricing_model, !Self.pricingModels.contains(model) {
                 fail("packages[\(i)].pricing_model", "pricing_model must be one of \(Self.pricingModels.sorted().joined(separator: ", "))")
@@ -87,8 +87,8 @@ public struct MediaBuy: Sendable, Equatable, Codable {
             }
             var creativeIDs = Set<String>()
             for (j, c) in p.creatives.enumerated() {
-                if !Self.isIdentifier(c.creative_id) || !creativeIDs.insert(c.creative_id).inserted {
-                    fail("packages[\(i)].creatives[\(j)].creative_id", "creative_id must be a unique identifier of A-Z a-z 0-9 _ . : -")
+                if !IdentifierRule.path.allows(c.creative_id) || !creativeIDs.insert(c.creative_id).inserted {
+                    fail("packages[\(i)].creatives[\(j)].creative_id", "creative_id must be unique in its package and \(IdentifierRule.path.requirement)")
                 }
                 if WebURL.host(of: c.landing_url) == nil {
                     fail("packages[\(i)].creatives[\(j)].landing_url", "landing_url must be an absolute http(s) URL")
@@ -97,7 +97,4 @@ public struct MediaBuy: Sendable, Equatable, Codable {
         }
         return errors
     }
-
-    /// Ids that appear in URL paths: kept to a URL-safe alphabet.
-    public static func isIdentifier(_ s: String) -> Bool { IdentifierRule.path.allows(s) }
 }

@@ -46,6 +46,12 @@ public struct DeliveryMetrics: Sendable, Equatable {
 
     /// conversion_value ÷ spend; nil without spend.
     public var roas: Double? { spend > 0 && (conversionValue / spend).isFinite ? Self.round(conversionValue / spend) : nil }
+    /// `conversion_value` as AdCP reports it, never below 0 (AdCP's bound):
+    /// a slice whose refunds outweigh its conversions reads 0, and its net
+    /// value goes to `ext.net_conversion_value`.
+    public var adcpConversionValue: Double { max(0, Self.round(conversionValue)) }
+    /// `roas` as AdCP reports it, never below 0, for the same reason.
+    public var adcpROAS: Double? { roas.map { max(0, $0) } }
     /// spend ÷ conversions; nil without conversions.
     public var costPerAcquisition: Double? { conversions > 0 ? Self.round(spend / Double(conversions)) : nil }
     public var ctr: Double? { impressions > 0 ? Self.round(Double(clicks) / Double(impressions)) : nil }
@@ -74,9 +80,9 @@ public struct DeliveryMetrics: Sendable, Equatable {
         var o: [String: JSONValue] = [
             "impressions": .number(Double(impressions)), "clicks": .number(Double(clicks)),
             "spend": .number(Self.round(spend)), "conversions": .number(Double(conversions)),
-            "conversion_value": .number(Self.round(conversionValue)),
+            "conversion_value": .number(adcpConversionValue),
         ]
-        if let roas { o["roas"] = .number(roas) }
+        if let adcpROAS { o["roas"] = .number(adcpROAS) }
         if let costPerAcquisition { o["cost_per_acquisition"] = .number(costPerAcquisition) }
         if let ctr { o["ctr"] = .number(ctr) }
         if breakdowns {
@@ -90,7 +96,9 @@ public struct DeliveryMetrics: Sendable, Equatable {
             })
         }
         if refunds > 0 {
-            o["ext"] = .object(["refunds": .number(Double(refunds)), "refund_value": .number(Self.round(refundValue))])
+            var ext: [String: JSONValue] = ["refunds": .number(Double(refunds)), "refund_value": .number(Self.round(refundValue))]
+            if conversionValue < 0 { ext["net_conversion_value"] = .number(Self.round(conversionValue)) }
+            o["ext"] = .object(ext)
         }
         return o
     }

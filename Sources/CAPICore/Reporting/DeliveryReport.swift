@@ -47,9 +47,10 @@ public enum DeliveryReport {
                     var d: [String: JSONValue] = [
                         "date": .string(date(day)), "impressions": .number(Double(m.impressions)),
                         "spend": .number(DeliveryMetrics.round(m.spend)), "conversions": .number(Double(m.conversions)),
-                        "conversion_value": .number(DeliveryMetrics.round(m.conversionValue)),
+                        "conversion_value": .number(m.adcpConversionValue),
                     ]
-                    if let roas = m.roas { d["roas"] = .number(roas) }
+                    if let roas = m.adcpROAS { d["roas"] = .number(roas) }
+                    if m.conversionValue < 0 { d["ext"] = .object(["net_conversion_value": .number(DeliveryMetrics.round(m.conversionValue))]) }
                     return .object(d)
                 })
             }

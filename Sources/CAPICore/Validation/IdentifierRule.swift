@@ -11,8 +11,9 @@ public enum IdentifierRule: Sendable, Equatable {
     /// U+007F–U+009F) or a line or paragraph separator (U+2028, U+2029).
     case printable(maxCharacters: Int)
     /// Ids that appear in URL paths (accounts, media buys, packages,
-    /// creatives): 1 to `maxBytes` of `A-Z a-z 0-9 _ . : -`.
-    case urlSafe(maxBytes: Int)
+    /// creatives) and idempotency keys: `minBytes` to `maxBytes` of
+    /// `A-Z a-z 0-9 _ . : -`.
+    case urlSafe(minBytes: Int = 1, maxBytes: Int)
 
     /// An event id, as AdCP bounds it.
     public static let eventID = IdentifierRule.printable(maxCharacters: 256)
@@ -22,12 +23,14 @@ public enum IdentifierRule: Sendable, Equatable {
     public static let token = IdentifierRule.printable(maxCharacters: 1024)
     /// Accounts, media buys, packages and creatives.
     public static let path = IdentifierRule.urlSafe(maxBytes: 128)
+    /// An `idempotency_key`, as AdCP bounds it (a UUID fits).
+    public static let idempotencyKey = IdentifierRule.urlSafe(minBytes: 16, maxBytes: 255)
 
     /// True when `bytes` (well-formed UTF-8) is an id under this rule.
     public func allows(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         switch self {
-        case .urlSafe(let maxBytes):
-            return !bytes.isEmpty && bytes.count <= maxBytes && bytes.allSatisfy(Self.isURLSafe)
+        case .urlSafe(let minBytes, let maxBytes):
+            return bytes.count >= max(minBytes, 1) && bytes.count <= maxBytes && bytes.allSatisfy(Self.isURLSafe)
         case .printable(let maxCharacters):
             guard !bytes.isEmpty, bytes.count <= 4 * maxCharacters, let base = bytes.baseAddress else { return false }
             // Printable ASCII eight bytes at a time: nearly every id is all of it.
@@ -72,7 +75,7 @@ public enum IdentifierRule: Sendable, Equatable {
     public var requirement: String {
         switch self {
         case .printable(let n): "1 to \(n) characters, none of them a control character"
-        case .urlSafe(let n): "1 to \(n) characters of A-Z a-z 0-9 _ . : -"
+        case .urlSafe(let low, let high): "\(max(low, 1)) to \(high) characters of A-Z a-z 0-9 _ . : -"
         }
     }
 

@@ -15,15 +15,15 @@ struct MCPToolbox: Sendable {
     let logger: Logger
 
     /// The published tool list. The input schemas are the AdCP request
-    /// schemas (generated into `MCPToolSchemas` by a script under `scripts/`).
+    /// schemas, the files under `schemas/adcp/` embedded at build time.
     static let tools: [Tool] = [
-        tool("get_adcp_capabilities", schema: MCPToolSchemas.getAdcpCapabilities,
+        tool("get_adcp_capabilities", schema: AdCPRequestSchemas.getAdcpCapabilities,
              annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
-        tool("sync_event_sources", schema: MCPToolSchemas.syncEventSources,
+        tool("sync_event_sources", schema: AdCPRequestSchemas.syncEventSources,
              annotations: .init(readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false)),
-        tool("log_event", schema: MCPToolSchemas.logEvent,
+        tool("log_event", schema: AdCPRequestSchemas.logEvent,
              annotations: .init(readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false)),
-        tool("get_media_buy_delivery", schema: MCPToolSchemas.getMediaBuyDelivery,
+        tool("get_media_buy_delivery", schema: AdCPRequestSchemas.getMediaBuyDelivery,
              annotations: .init(readOnlyHint: true, idempotentHint: true, openWorldHint: false)),
     ]
 
@@ -63,15 +63,45 @@ struct MCPToolbox: Sendable {
         throw MCPError.invalidRequest("Send tools/call as a single JSON-RPC request whose arguments are an object")
     }
 
+    /// A tool whose `inputSchema` is the bundled AdCP schema with its
+    /// `#/$defs/...` references inlined (MCP clients read the schema without
+    /// resolving references), described by the schema's `x-tool-summary`.
     private static func tool(_ name: String, schema json: String, annotations: Tool.Annotations) -> Tool {
-        let schema: Value
-        do {
-            schema = try JSONDecoder().decode(Value.self, from: Data(json.utf8))
-        } catch {
-            preconditionFailure("MCPToolSchemas.\(name) is not valid JSON; regenerate it: \(error)")
+        guard case .object(var root)? = try? JSONDecoder().decode(Value.self, from: Data(json.utf8)) else {
+            preconditionFailure("The embedded AdCP schema of \(name) is not a JSON object")
         }
-        let object = schema.objectValue
-        let summary = object?["x-tool-summary"]?.stringValue ?? object?["description"]?.stringValue
+        let definitions = Value.object(root)
+        root["$defs"] = nil
+        root["definitions"] = nil
+        let schema = inliningLocalRefs(.object(root), definitions: definitions, seen: [])
+        let summary = root["x-tool-summary"]?.stringValue ?? root["description"]?.stringValue
         return Tool(name: name, description: summary, inputSchema: schema, annotations: annotations)
+    }
+
+    /// `node` with each `{"$ref": "#/..."}` replaced by the schema it points
+    /// at in `definitions`; keys beside the `$ref` win over the target's.
+    private static func inliningLocalRefs(_ node: Value, definitions: Value, seen: [String]) -> Value {
+        switch node {
+        case .array(let items):
+            return .array(items.map { inliningLocalRefs($0, definitions: definitions, seen: seen) })
+        case .object(var object):
+            guard let ref = object["$ref"]?.stringValue else {
+                return .object(object.mapValues { inliningLocalRefs($0, definitions: definitions, seen: seen) })
+            }
+            precondition(ref.hasPrefix("#/") && !seen.contains(ref), "Cannot inline $ref \(ref) of an embedded AdCP schema")
+            var target: Value? = definitions
+            for part in ref.dropFirst(2).split(separator: "/", omittingEmptySubsequences: false) {
+                let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+                target = target?.objectValue?[key]
+            }
+            guard case .object(var merged)? = target.map({ inliningLocalRefs($0, definitions: definitions, seen: seen + [ref]) }) else {
+                preconditionFailure("$ref \(ref) of an embedded AdCP schema points at no schema object")
+            }
+            object["$ref"] = nil
+            for (key, value) in object { merged[key] = inliningLocalRefs(value, definitions: definitions, seen: seen) }
+            return .object(merged)
+        default:
+            return node
+        }
     }
 }

@@ -2,7 +2,7 @@ import CAPICore
 import Foundation
 
 /// Builds realistic log_event batches: the field mix a website purchase
-/// pixel sends through a server-side tag (about 700 bytes an event).
+/// pixel sends through a server-side tag.
 struct EventGenerator {
     var rng: SplitMix64
     /// Prefix of every event id of this run, so reruns against one server stay new.

@@ -14,9 +14,7 @@ import Foundation
 /// 4. per repetition: restore the copy and time `capi attribute --database P`
 ///    (every pending pass, then exit) from process start to exit. Every copy
 ///    is flushed to the disk before the clock starts: otherwise the kernel
-///    writes a gigabyte of it back during the timed run, which then took
-///    up to 40 % longer than one on a database at rest (docs/benchmarks.md,
-///    eighth round);
+///    writes it back during the timed run, which then times the disk too;
 /// 5. start the server again and read the source's `attributed` counter
 ///    (`GET /agentic/v1/event-sources/bench`, last 7 days) to confirm.
 struct AttributionScenario {
