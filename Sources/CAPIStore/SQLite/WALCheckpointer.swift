@@ -73,8 +73,8 @@ final class WALCheckpointer: Sendable {
     /// One PASSIVE checkpoint, on a connection of the checkpointer's own,
     /// opened on first use and kept: opening one reads the whole schema,
     /// which under sustained load (a checkpoint every few tens of
-    /// milliseconds) cost about 1 % of the machine (docs/benchmarks.md,
-    /// eighth round). Only the checkpoint queue touches it.
+    /// milliseconds) is a cost worth avoiding. Only the checkpoint queue
+    /// touches it.
     func checkpoint() {
         connection.withLock { connection in
             if connection == nil {

@@ -15,8 +15,7 @@ import Glibc
 /// `fdatasync` of the WAL that *began after* its commit returned, so a 200
 /// still means the data is on disk. One sync covers every commit before it:
 /// the batches committed while one is in flight share the next, and the
-/// writer's inserts overlap the disk's work instead of queueing behind it
-/// (docs/benchmarks.md, "sixth round").
+/// writer's inserts overlap the disk's work instead of queueing behind it.
 ///
 /// Consistency after a crash is SQLite's (`NORMAL` in WAL mode never
 /// corrupts: frames are checksummed and a checkpoint syncs the WAL before it
