@@ -1,3 +1,4 @@
+import CAPIStore
 import CAPICore
 import GRDB
 import GRDBSQLite
@@ -48,7 +49,7 @@ extension SQLiteStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM attributions WHERE event_seq = ?", arguments: [seq]) else {
                 return explanation
             }
-            explanation.status = AttributionExplanation.Status(rawValue: row["status"]) ?? .pending
+            explanation.status = AttributionStatus(rawValue: row["status"]) ?? .pending
             if let original: Int64 = row["duplicate_of"] {
                 explanation.duplicateOfSource = try String.fetchOne(
                     db, sql: "SELECT event_source_id FROM events WHERE seq = ?", arguments: [original])
