@@ -1,5 +1,6 @@
-@testable import CAPIStore
+@testable import CAPIStoreSQLite
 import CAPICore
+import CAPIStore
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -97,7 +98,7 @@ import Testing
         #expect(partial == true)
         #expect(plan.contains("attributions_by_buy"), "\(plan)")
         #expect(rows == 2)
-        let report = try await store.deliveryFacts(mediaBuyIDs: ["mb-1", "mb-2"], from: nil, to: nil)
+        let report = try await store.deliveryFacts(accountID: "acme", mediaBuyIDs: ["mb-1", "mb-2"], from: nil, to: nil)
         #expect(report.conversions.map(\.count).reduce(0, +) == 2)
     }
 

@@ -1,4 +1,4 @@
-@testable import CAPIStore
+@testable import CAPIStoreSQLite
 import Foundation
 import GRDB
 import Synchronization
