@@ -53,7 +53,8 @@ import Testing
             let discovery = try await server.sync(key: key, nil, deleteMissing: true)
             #expect(discovery.status == 200)
             #expect(actions(discovery) == ["web": "unchanged"], "discovery never deletes")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM event_sources") == 1)
+            #expect(try await server.census().eventSources == 1)
+            #expect(try await server.store.eventSources(accountID: "acme").map(\.eventSourceID) == ["web"])
         }
     }
 
@@ -104,7 +105,7 @@ import Testing
             let natural = try await server.sync(key: key, [web], extra: ["account": .object(["brand": .object(["domain": .string("acme.com")])])])
             #expect(natural.status == 404)
             #expect(natural.firstError?["code"]?.stringValue == "ACCOUNT_NOT_FOUND")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM event_sources WHERE account_id = 'globex'") == 0)
+            #expect(try await server.census("globex").eventSources == 0)
         }
     }
 

@@ -35,10 +35,11 @@ import Testing
             let plain = try await RawHTTP.get(port: w.server.port, signed(clickPath("cr_2"), []))
             #expect(plain.headers["location"]?.hasPrefix("https://shop.example.com/bf?sc3clid=") == true)
 
-            let probe = DatabaseProbe(path: w.server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE kind = 'click' AND account_id = 'acme'") == 3)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE click_id = ?", [clickID]) == 1)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE cost = 0.42") == 2)
+            #expect(try await w.server.census().exposures == 3, "no other account's")
+            let stored = try await w.server.storedExposures("acme").map(\.exposure)
+            #expect(stored.filter { $0.kind == .click }.count == 3)
+            #expect(stored.filter { $0.clickID == clickID }.count == 1)
+            #expect(stored.filter { $0.cost == 0.42 }.count == 2)
 
             // The conversion that carries it, a while later, is attributed to that click.
             w.server.clock.advance(seconds: 600)
@@ -69,7 +70,7 @@ import Testing
             let unknown = try await RawHTTP.get(port: w.server.port, signed(clickPath("cr_9"), []))
             #expect(unknown.status == 404, "a signed link to an unregistered creative is not redirected")
             #expect(unknown.headers["location"] == nil)
-            #expect(try DatabaseProbe(path: w.server.databasePath).count("SELECT COUNT(*) FROM exposures") == 0)
+            #expect(try await w.server.census().exposures == 0)
         }
     }
 
@@ -83,8 +84,8 @@ import Testing
             #expect(Array(answer.body.prefix(6)) == Array("GIF89a".utf8))
             #expect(answer.body.count == 43)
             _ = try await RawHTTP.get(port: w.server.port, signed(path, [("imp", "imp-77"), ("uid.id5", "ID5-abc")]))
-            let probe = DatabaseProbe(path: w.server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE kind = 'impression' AND exposure_id = 'imp-77'") == 1, "deduplicated by imp")
+            let stored = try await w.server.storedExposures("acme").map(\.exposure)
+            #expect(stored.filter { $0.kind == .impression && $0.exposureID == "imp-77" }.count == 1, "deduplicated by imp")
             let bad = try await RawHTTP.get(port: w.server.port, path + "?imp=imp-78")
             #expect(bad.status == 403)
         }
@@ -123,9 +124,9 @@ import Testing
             #expect(reply.json["duplicates"]?.intValue == 1)
             let fields = reply.json["failures"]?.arrayValue?.map { "\($0["index"]?.intValue ?? -1):\($0["field"]?.stringValue ?? "")" }
             #expect(fields == ["3:media_buy_id", "4:creative_id", "5:type", "6:time", "7:hashed_email"])
-            let probe = DatabaseProbe(path: w.server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE account_id = 'acme'") == 2)
-            #expect(try probe.count("SELECT COUNT(*) FROM exposures WHERE account_id = 'globex'") == 1, "the buy decides the account")
+            #expect(try await w.server.census("acme").exposures == 2)
+            #expect(try await w.server.census("globex").exposures == 1, "the buy decides the account")
+            #expect(try await w.server.storedExposures("globex").map(\.exposure.exposureID) == ["e8"])
 
             let again = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array([row("e1"), row("e9")]))
             #expect(again.json["duplicates"]?.intValue == 1)

@@ -24,8 +24,8 @@ import Testing
         try await w.server.request("POST", "/mcp", key: key ?? w.acme, body: body, headers: ["Accept": "application/json, text/event-stream"])
     }
 
-    func storedEvents(_ w: World) throws -> Int {
-        try DatabaseProbe(path: w.server.databasePath).count("SELECT COUNT(*) FROM events")
+    func storedEvents(_ w: World) async throws -> Int {
+        try await w.server.census().events
     }
 
     // MARK: Raw PII
@@ -43,9 +43,8 @@ import Testing
                 #expect(reply.firstError?["suggestion"]?.stringValue?.contains("duplicate member name") == true, "\(reply.text)")
                 #expect(!reply.text.contains("alice@example.com"))
             }
-            #expect(try storedEvents(w) == 0)
-            let probe = DatabaseProbe(path: w.server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM test_events") == 0)
+            #expect(try await storedEvents(w) == 0)
+            #expect(try await w.server.census().testEvents == 0)
         }
     }
 
@@ -67,7 +66,9 @@ import Testing
             }
             #expect(list.text.contains(EventRedaction.placeholder))
             #expect(list.text.contains("203.0.113.9"), "what is not PII stays readable")
-            let stored = try DatabaseProbe(path: w.server.databasePath).strings("SELECT CAST(payload AS TEXT) FROM test_events")
+            let stored = try await w.server.store.testEvents(accountID: "acme", eventSourceID: "web", testEventCode: nil, limit: 100)
+                .map { String(decoding: $0.payload, as: UTF8.self) }
+            #expect(try await w.server.census().testEvents == 2, "no test event is kept anywhere else")
             #expect(stored.count == 2)
             #expect(stored.allSatisfy { !$0.contains("alice@") && !$0.contains("4155550100") && !$0.contains("bob@") }, "\(stored)")
         }
@@ -88,13 +89,13 @@ import Testing
             #expect(bell.json["partial_failures"]?[0]?["field"]?.stringValue == "events[0].event_id", "\(bell.text)")
             let click = try await logEvent(w, #"{"event_source_id":"web","events":[\#(event("o3", userMatch: #"{"click_id":"c\u0000x"}"#))]}"#)
             #expect(click.firstError?["field"]?.stringValue == "events[0].user_match.click_id", "\(click.text)")
-            #expect(try storedEvents(w) == 1)
+            #expect(try await storedEvents(w) == 1)
 
             let row = #"{"exposure_id":"x1","type":"impression","media_buy_id":"mb_a\u0000zzz","package_id":"pkg_1","creative_id":"cr_1","time":"\#(Self.now)"}"#
             let feed = try await w.server.request("POST", "/agentic/v1/exposures", key: w.platform, body: Data("[\(row)]".utf8))
             #expect(feed.status == 400, "\(feed.text)")
             #expect(feed.firstError?["field"]?.stringValue == "exposures[0].media_buy_id")
-            #expect(try DatabaseProbe(path: w.server.databasePath).count("SELECT COUNT(*) FROM exposures") == 0)
+            #expect(try await w.server.census().exposures == 0)
 
             let sync = try await w.server.request("POST", "/agentic/v1/event-sources/sync", key: w.acme,
                                                   body: Data(#"{"event_sources":[{"event_source_id":"a\u001fb"}]}"#.utf8))
@@ -130,8 +131,8 @@ import Testing
                 let sync = Array(#"{"event_sources":[{"event_source_id":"s"#.utf8) + bytes + Array(#""}]}"#.utf8)
                 #expect(try await w.server.request("POST", "/agentic/v1/event-sources/sync", key: w.acme, body: Data(sync)).status == 400)
             }
-            #expect(try storedEvents(w) == 0)
-            #expect(try DatabaseProbe(path: w.server.databasePath).count("SELECT COUNT(*) FROM exposures") == 0)
+            #expect(try await storedEvents(w) == 0)
+            #expect(try await w.server.census().exposures == 0)
         }
     }
 
@@ -221,7 +222,7 @@ import Testing
             #expect(reply.json["exposures_processed"]?.intValue == 1)
             let failures = reply.json["failures"]?.arrayValue ?? []
             #expect(failures.map { $0["field"]?.stringValue ?? "?" } == expected, "\(reply.text)")
-            #expect(try DatabaseProbe(path: w.server.databasePath).count("SELECT COUNT(*) FROM exposures") == 1)
+            #expect(try await w.server.census().exposures == 1)
         }
     }
 
@@ -239,7 +240,7 @@ import Testing
             let viaMCP = try await mcp(w, Data(rpc.utf8))
             #expect(viaMCP.json["result"]?["isError"] == .bool(true), "\(viaMCP.text)")
             #expect(viaMCP.json["result"]?["structuredContent"]?["adcp_error"]?["code"]?.stringValue == "PERMISSION_DENIED")
-            #expect(try storedEvents(w) == 0)
+            #expect(try await storedEvents(w) == 0)
             let own = try await logEvent(w, #"{"account":{"account_id":"acme"},"event_source_id":"web","events":[\#(event("a2"))]}"#)
             #expect(own.status == 200, "\(own.text)")
         }

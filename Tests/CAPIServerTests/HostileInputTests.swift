@@ -94,7 +94,7 @@ import Testing
                     + #"{"event_source_id":"#,
                 thenStop: true)
             Self.expectAdCPError(answer, status: 400, field: "Content-Length")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+            #expect(try await server.census().events == 0)
         }
     }
 

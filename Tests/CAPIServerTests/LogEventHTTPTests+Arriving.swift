@@ -71,13 +71,18 @@ extension LogEventHTTPTests {
                 let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
                 lines.append("\(name): \(reply.status) \(reply.text)")
             }
-            let probe = DatabaseProbe(path: server.databasePath)
-            lines += try probe.strings("""
-                SELECT event_id || '|' || event_type || '|' || IFNULL(value, '') || '|' || IFNULL(currency, '')
-                    || '|' || length(payload) || '|' || hex(substr(payload, 1, 24)) FROM events ORDER BY seq
-                """)
-            lines += try probe.strings("SELECT event_id || '|' || outcome || '|' || IFNULL(error_code, '') FROM test_events ORDER BY seq")
-            lines += try probe.strings("SELECT accepted || '|' || failed || '|' || duplicates || '|' || test_events FROM source_counters")
+            // Each stored event whole, as the store gives it back (how SQLite
+            // lays it out is `SQLiteStoreLayoutTests`' business).
+            lines += try await server.storedEvents().map { e in
+                "\(e.eventSourceID)|\(e.eventID)|\(e.eventType)|\(e.eventTime)|\(e.receivedAt)|\(e.json)"
+            }
+            let testEvents = try await server.store.testEvents(accountID: "acme", eventSourceID: "web", testEventCode: nil, limit: 100_000)
+            lines += testEvents.reversed().map { t in
+                "\(t.eventID)|\(t.eventType ?? "")|\(t.testEventCode)|\(t.outcome)|\(t.error?.code ?? "")|\(String(decoding: t.payload, as: UTF8.self))"
+            }
+            lines += try await server.counters("acme").sorted { $0.key < $1.key }.map { source, c in
+                "\(source)|\(c.received)|\(c.accepted)|\(c.failed)|\(c.duplicates)|\(c.testEvents)|\(c.unmatchable)"
+            }
             outcome.withLock { $0 = (lines, server.service.batchesStoredWhileArriving) }
         }
         return outcome.withLock { $0 }
@@ -117,9 +122,8 @@ extension LogEventHTTPTests {
                 body: body, sent: body.count * 2 / 3, pause: .milliseconds(300))
             let next = try await server.logEvents(key: key, source: "web", [server.purchase("after")])
             #expect(next.status == 200)
-            let probe = DatabaseProbe(path: server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM events") == 1)
-            #expect(try probe.strings("SELECT event_id FROM events") == ["after"])
+            #expect(try await server.census().events == 1)
+            #expect(try await server.storedEventIDs() == ["after"])
         }
     }
 }

@@ -25,16 +25,13 @@ extension LogEventHTTPTests {
     }
 
     /// What a batch leaves behind: stored events, test events, counters, idempotency records.
-    func traces(_ server: TestServer) throws -> [String] {
-        let probe = DatabaseProbe(path: server.databasePath)
-        return try [
-            String(probe.count("SELECT COUNT(*) FROM events")),
-            String(probe.count("SELECT COUNT(*) FROM test_events")),
-            String(probe.count("SELECT COUNT(*) FROM idempotency_records")),
-        ] + probe.strings("""
-            SELECT printf('%d/%d/%d/%d/%d', SUM(received), SUM(accepted), SUM(failed), SUM(duplicates), SUM(test_events))
-            FROM source_counters
-            """)
+    func traces(_ server: TestServer) async throws -> [String] {
+        let census = try await server.census()
+        let counters = try await server.counters("acme").sorted { $0.key < $1.key }.map { source, c in
+            "\(source): \(c.received)/\(c.accepted)/\(c.failed)/\(c.duplicates)/\(c.testEvents)"
+        }
+        return ["\(census.events) events", "\(census.testEvents) test events", "\(census.idempotencyRecords) idempotency records"]
+            + counters
     }
 
     func expectInvalidJSON(_ reply: TestServer.Reply, at offset: Int, _ comment: Comment) {
@@ -52,12 +49,12 @@ extension LogEventHTTPTests {
     func brokenJSONInAnEventRefusesTheWholeBatch(events: Int, broken: Int) async throws {
         try await withAcme { server, key in
             #expect(try await server.logEvents(key: key, source: "web", [server.purchase("before")]).status == 200)
-            let before = try traces(server)
+            let before = try await traces(server)
             let idem = #""idempotency_key":"0b8c3a52-2f1e-4c1a-9d7e-broken-json","#
             let bad = body(server, events: events, broken: broken, prefix: "b", extra: idem)
             let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: bad.body)
             expectInvalidJSON(reply, at: bad.faultAt, "\(events) events, broken at \(broken)")
-            #expect(try traces(server) == before, "nothing of the batch is kept")
+            #expect(try await traces(server) == before, "nothing of the batch is kept")
 
             // The same key and events, now well formed: no record replays, no event is a duplicate.
             let good = body(server, events: events, broken: nil, prefix: "b", extra: idem)
@@ -73,11 +70,11 @@ extension LogEventHTTPTests {
         try await withAcme { server, key in
             let code = #""test_event_code":"T-BROKEN","#
             #expect(try await server.request("POST", "/agentic/v1/capi", key: key, body: body(server, events: 3, broken: nil, prefix: "t", extra: code).body).status == 200)
-            let before = try traces(server)
+            let before = try await traces(server)
             let bad = body(server, events: events, broken: broken, prefix: "b", extra: code)
             let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: bad.body)
             expectInvalidJSON(reply, at: bad.faultAt, "test batch of \(events), broken at \(broken)")
-            #expect(try traces(server) == before, "nothing of the test batch is logged")
+            #expect(try await traces(server) == before, "nothing of the test batch is logged")
         }
     }
 
@@ -99,11 +96,11 @@ extension LogEventHTTPTests {
             second.syntaxError = JSONSyntaxError(message: "invented", offset: 7)
             runs.deliver(second, at: 1)
             let batch = IngestBatch(accountID: "acme", eventSourceID: "web", receivedAt: 1, body: BatchBytes(body), runs: runs)
-            let before = try traces(server)
+            let before = try await traces(server)
             await #expect(throws: StoreError.invalidJSON(JSONSyntaxError(message: "invented", offset: 7))) {
                 _ = try await server.store.ingest(batch, idempotency: nil) { _ in [] }
             }
-            #expect(try traces(server) == before)
+            #expect(try await traces(server) == before)
         }
     }
 
@@ -117,16 +114,16 @@ extension LogEventHTTPTests {
                 let rpc = Data(#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"log_event","arguments":"#.utf8) + arguments + Data("}}".utf8)
                 return try await server.request("POST", "/mcp", key: key, body: rpc, headers: ["Accept": "application/json, text/event-stream"])
             }
-            let before = try traces(server)
+            let before = try await traces(server)
             let broken = try await call(body(server, events: 2_600, broken: 2_100, prefix: "m").body)
             #expect(broken.json["error"]?["code"]?.intValue == -32700, "\(broken.text.prefix(300))")
             #expect(broken.json["result"] == nil)
-            #expect(try traces(server) == before)
+            #expect(try await traces(server) == before)
 
             let good = try await call(body(server, events: 2_600, broken: nil, prefix: "m").body)
             #expect(good.status == 200)
             #expect(good.json["result"]?["structuredContent"]?["events_processed"]?.intValue == 2_600, "\(good.text.prefix(300))")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 2_600)
+            #expect(try await server.census().events == 2_600)
         }
     }
 }

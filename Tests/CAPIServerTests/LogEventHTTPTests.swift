@@ -1,6 +1,7 @@
 import CAPICore
 import CAPIServer
 @testable import CAPIStore
+import CAPIStores
 import Foundation
 import Testing
 
@@ -24,10 +25,11 @@ import Testing
         }
     }
 
-    /// The columns the writer binds from each event's text hold the values:
-    /// escapes undone, an empty string kept apart from an absent one.
-    /// (Invalid UTF-8 never gets this far: `HostileInputHTTPTests`.)
-    @Test func storedColumnsHoldTheDecodedValues() async throws {
+    /// Escaped ids and names are stored under their decoded values, and the
+    /// event reads back with them: an empty string kept apart from an absent
+    /// one. (The SQLite columns bound from them: `SQLiteStoreLayoutTests`;
+    /// invalid UTF-8 never gets this far: `HostileInputHTTPTests`.)
+    @Test func storedEventsHoldTheDecodedValues() async throws {
         try await withAcme { server, key in
             let time = server.purchase("x")["event_time"]?.stringValue ?? ""
             let head = #"{"event_type":"purchase","event_time":"\#(time)","action_source":"website","event_source_url":"https:\/\/shop.example.com\/a","#
@@ -38,17 +40,23 @@ import Testing
             let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
             #expect(reply.status == 200, "\(reply.text)")
             #expect(reply.json["events_processed"]?.intValue == 3)
-            let rows = try DatabaseProbe(path: server.databasePath).strings("""
-                SELECT event_id || '|' || IFNULL(currency, 'NULL') || '|' || IFNULL(order_id, 'NULL') || '|'
-                    || IFNULL(click_id, 'NULL') || '|' || IFNULL(click_id_type, 'NULL') FROM events ORDER BY seq
-                """)
-            #expect(rows == ["e1|USD|o\u{e9}|c\"1|gclid", "e2|NULL||c2|", "e3|NULL|NULL|\u{e9}(|NULL"])
+            let stored = try await server.storedEvents()
+            #expect(stored.map(\.eventSourceID) == ["web", "web", "web"], "w\\u0065b is the source web")
+            let rows = stored.map { event in
+                let json = event.parsed
+                return [event.eventID, event.eventType, json["custom_data"]?["currency"]?.stringValue ?? "NULL",
+                        json["custom_data"]?["order_id"]?.stringValue ?? "NULL", json["user_match"]?["click_id"]?.stringValue ?? "NULL",
+                        json["user_match"]?["click_id_type"]?.stringValue ?? "NULL"].joined(separator: "|")
+            }
+            #expect(rows == ["e1|purchase|USD|o\u{e9}|c\"1|gclid", "e2|purchase|NULL||c2|", "e3|purchase|NULL|NULL|\u{e9}(|NULL"])
+            #expect(Set(stored.map(\.eventTime)) == [RFC3339.parseMilliseconds(time) ?? -1])
         }
     }
 
-    /// Payloads are stored compact (`CompactEventJSON`) and come back as
-    /// the sender wrote them, byte for byte: white space, escapes, key order,
-    /// members the server does not know, key-like text inside strings.
+    /// Stored events come back as the sender wrote them, byte for byte:
+    /// white space, escapes, key order, members the server does not know,
+    /// key-like text inside strings. (That SQLite stores them compact,
+    /// `CompactEventJSON`: `SQLiteStoreLayoutTests`.)
     @Test func storedPayloadsComeBackByteForByte() async throws {
         try await withAcme { server, key in
             let time = server.purchase("x")["event_time"]?.stringValue ?? ""
@@ -61,15 +69,9 @@ import Testing
             let reply = try await server.request("POST", "/agentic/v1/capi", key: key, body: Data(body))
             #expect(reply.status == 200, "\(reply.text)")
             #expect(reply.json["events_processed"]?.intValue == 3)
-            let stored = try DatabaseProbe(path: server.databasePath).blobs("SELECT payload FROM events ORDER BY seq")
-            #expect(stored.count == 3)
-            for (payload, event) in zip(stored, events) {
-                #expect(payload.first == CompactEventJSON.marker)
-                #expect(payload.count < event.count, "stored compact")
-                #expect(payload.withUnsafeBufferPointer { CompactEventJSON.expand($0) } == event)
-            }
-            let json = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events ORDER BY seq")
-            #expect(json == events.map { String(decoding: $0, as: UTF8.self) })
+            let json = try await server.storedJSON()
+            #expect(json.count == 3)
+            #expect(json.map { Array($0.utf8) } == events)
         }
     }
 
@@ -82,8 +84,8 @@ import Testing
             #expect(reply.json["match_quality"]?.doubleValue == 1)
             #expect(reply.json["ext"]?["duplicates"]?.intValue == 0)
             #expect(reply.json["errors"] == nil)
-            let probe = DatabaseProbe(path: server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM events WHERE account_id = 'acme'") == 2)
+            #expect(try await server.census("acme").events == 2)
+            #expect(try await server.storedEventIDs() == ["o1", "o2"])
         }
     }
 
@@ -94,7 +96,7 @@ import Testing
             #expect(again.status == 200)
             #expect(again.json["events_processed"]?.intValue == 3)
             #expect(again.json["ext"]?["duplicates"]?.intValue == 2, "o1 was known; the second o2 repeats the first")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 2)
+            #expect(try await server.census().events == 2)
             // Same id, other event type: a different event.
             var lead = server.purchase("o1")
             if case .object(var o) = lead { o["event_type"] = .string("lead"); lead = .object(o) }
@@ -103,13 +105,13 @@ import Testing
         }
     }
 
-    /// The writer inserts `rowsPerInsert` events per statement and a run's
-    /// tail one by one: a repeat inside one statement, across statements,
-    /// inside the tail and between the tail and a statement is stored once
-    /// and counted; the same id with another type is another event; a failed
-    /// event shifts the accepted ones across statement boundaries.
+    /// A repeat near, far from and at the end of a batch is stored once and
+    /// counted; the same id with another type is another event; a failed
+    /// event shifts the accepted ones; each stored event keeps its own
+    /// values. (The SQLite writer's statement boundaries, at 50 rows, are
+    /// checked against its columns in `SQLiteStoreLayoutTests`.)
     @Test func repeatsAreCaughtWithinAndAcrossInsertStatements() async throws {
-        let rows = SQLiteStore.rowsPerInsert
+        let rows = 50
         let count = 2 * rows + 23
         let tail = 2 * rows + 1
         // index → index of the event it repeats
@@ -128,25 +130,25 @@ import Testing
             #expect(reply.status == 200, "\(reply.text)")
             #expect(reply.json["events_processed"]?.intValue == count - 1)
             #expect(reply.json["ext"]?["duplicates"]?.intValue == repeats.count)
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_type || ':' || event_id FROM events ORDER BY seq")
-            let expected = (0..<count).filter { $0 != invalid && repeats[$0] == nil }.map { i in i == lead ? "lead:e3" : "purchase:e\(i)" }
+            let records = try await server.storedEvents()
+            let stored = records.map { "\($0.eventType):\($0.eventID)" }
+            let kept = (0..<count).filter { $0 != invalid && repeats[$0] == nil }
+            let expected = kept.map { i in i == lead ? "lead:e3" : "purchase:e\(i)" }
             #expect(stored == expected)
-            let probe = DatabaseProbe(path: server.databasePath)
-            let mismatched = try probe.count("""
-                SELECT COUNT(*) FROM (SELECT *, event_json(payload) AS p FROM events) WHERE NOT (
-                    account_id = 'acme' AND event_source_id = 'web'
-                    AND event_id = json_extract(p, '$.event_id') AND event_type = json_extract(p, '$.event_type')
-                    AND abs(event_time - CAST(round((julianday(json_extract(p, '$.event_time')) - 2440587.5) * 86400000) AS INTEGER)) <= 1
-                    AND value = json_extract(p, '$.custom_data.value') AND currency IS json_extract(p, '$.custom_data.currency')
-                    AND order_id IS json_extract(p, '$.custom_data.order_id') AND action_source IS json_extract(p, '$.action_source')
-                    AND click_id IS json_extract(p, '$.user_match.click_id')
-                    AND click_id_type IS json_extract(p, '$.user_match.click_id_type') AND received_at > 0)
-                """)
-            #expect(mismatched == 0, "every row's columns hold its own payload's values")
+            // Each stored event is the one sent at its place, under its own key.
+            #expect(records.map(\.json) == kept.map { events[$0].canonicalText })
+            let mismatched = records.filter { record in
+                let json = record.parsed
+                return record.eventSourceID != "web" || json["event_id"]?.stringValue != record.eventID
+                    || json["event_type"]?.stringValue != record.eventType
+                    || RFC3339.parseMilliseconds(json["event_time"]?.stringValue ?? "") != record.eventTime
+                    || record.receivedAt <= 0
+            }
+            #expect(mismatched.isEmpty, "every event's key and time are its own payload's: \(mismatched.prefix(3))")
             // The same batch again: every accepted event is a repeat.
             let again = try await server.logEvents(key: key, source: "web", events)
             #expect(again.json["ext"]?["duplicates"]?.intValue == count - 1)
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == expected.count)
+            #expect(try await server.census().events == expected.count)
         }
     }
 
@@ -160,7 +162,7 @@ import Testing
             #expect(failure["event_id"]?.stringValue == "bad")
             #expect(failure["code"]?.stringValue == "VALIDATION_ERROR")
             #expect(failure["field"]?.stringValue == "events[1].user_match.hashed_email")
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events")
+            let stored = try await server.storedJSON()
             #expect(stored.count == 1)
             #expect(!stored.joined().contains("bob@example.com"), "raw PII is never stored")
         }
@@ -175,7 +177,7 @@ import Testing
             #expect(reply.json["ext"]?["errors_total"]?.intValue == 3)
             #expect(reply.firstError?["field"]?.stringValue == "events[0].event_type")
             #expect(reply.json["events_received"] == nil)
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+            #expect(try await server.census().events == 0)
         }
     }
 
@@ -197,7 +199,7 @@ import Testing
             #expect(reply.json["ext"]?["duplicates"]?.intValue == 2)
             let fields = reply.json["partial_failures"]?.arrayValue?.compactMap { $0["field"]?.stringValue }
             #expect(fields == ["events[5].event_type", "events[1000].event_type", "events[2599].event_type"])
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_id FROM events ORDER BY seq")
+            let stored = try await server.storedEventIDs()
             let expected = (0..<2_600).filter { !invalid.contains($0) && repeats[$0] == nil }.map { "e\($0)" }
             #expect(stored == expected)
         }
@@ -211,14 +213,16 @@ import Testing
                 let events = (0..<2_500).map { server.purchase("b\(batch)-\($0)", extra: ["custom_event_name": .string(String(repeating: "x", count: 400))]) }
                 #expect(try await server.logEvents(key: key, source: "web", events).status == 200)
             }
-            let size = { (try? FileManager.default.attributesOfItem(atPath: server.databasePath)[.size] as? Int) ?? 0 }
+            // A file-size check, not SQL: the server under test runs on a SQLite file.
+            guard case .sqlite(let path) = server.location else { Issue.record("not a SQLite store"); return }
+            let size = { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
             var waited = 0
             while size() < 4_000_000, waited < 100 {
                 try await Task.sleep(for: .milliseconds(100))
                 waited += 1
             }
             #expect(size() >= 4_000_000, "the database file holds the batches' pages")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 10_000)
+            #expect(try await server.census().events == 10_000)
         }
     }
 
@@ -227,7 +231,8 @@ import Testing
             let event = server.purchase("x1", extra: ["partner_ref": .object(["campaign": .string("bf-2026")])])
             let reply = try await server.logEvents(key: key, source: "web", [event])
             #expect(reply.status == 200)
-            let stored = try DatabaseProbe(path: server.databasePath).strings("SELECT event_json(payload) FROM events")
+            let stored = try await server.storedJSON()
+            #expect(stored.count == 1)
             #expect(stored.first?.contains(#""partner_ref":{"campaign":"bf-2026"}"#) == true)
         }
     }
@@ -271,7 +276,7 @@ import Testing
             let badKey = try await server.logEvents(key: key, source: "web", [server.purchase("k")], extra: ["idempotency_key": .string("short")])
             #expect(badKey.status == 400)
             #expect(badKey.firstError?["field"]?.stringValue == "idempotency_key")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+            #expect(try await server.census().events == 0)
         }
     }
 
@@ -295,7 +300,7 @@ import Testing
             let reply = try await server.logEvents(key: key, source: "web", events)
             #expect(reply.status == 413)
             #expect(reply.firstError?["code"]?.stringValue == "INVALID_REQUEST")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+            #expect(try await server.census().events == 0)
         }
     }
 
@@ -313,7 +318,7 @@ import Testing
             #expect(try await server.store.revokeAPIKey(prefix: prefix, at: 1))
             let revoked = try await server.logEvents(key: key, source: "web", events)
             #expect(revoked.status == 401)
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 0)
+            #expect(try await server.census().events == 0)
         }
     }
 
@@ -358,7 +363,7 @@ import Testing
             let other = try await server.logEvents(key: key, source: "web", [server.purchase("i2")], extra: idem)
             #expect(other.status == 409)
             #expect(other.firstError?["code"]?.stringValue == "IDEMPOTENCY_CONFLICT")
-            #expect(try DatabaseProbe(path: server.databasePath).count("SELECT COUNT(*) FROM events") == 1)
+            #expect(try await server.census().events == 1)
         }
     }
 
@@ -372,8 +377,9 @@ import Testing
             let bad = server.purchase("t2", extra: ["event_type": .string("refund")])
             let second = try await server.logEvents(key: key, source: "web", [server.purchase("t3"), bad], extra: code)
             #expect(second.status == 200)
-            let probe = DatabaseProbe(path: server.databasePath)
-            #expect(try probe.count("SELECT COUNT(*) FROM events") == 0, "test events never reach production data")
+            let census = try await server.census()
+            #expect(census.events == 0, "test events never reach production data")
+            #expect(census.testEvents == 3)
 
             let list = try await server.request("GET", "/agentic/v1/test-events?event_source_id=web&test_event_code=TEST42", key: key)
             #expect(list.status == 200)

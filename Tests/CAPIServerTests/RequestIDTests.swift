@@ -1,5 +1,6 @@
 import CAPICore
 import Foundation
+import Synchronization
 import Testing
 
 /// Every answer carries `X-Request-Id`; a failure the service maps is
@@ -41,11 +42,23 @@ import Testing
         }
     }
 
+    /// The store fails under a request, after its key was checked: every
+    /// media-buy read throws (`FailingStore`, and why it is a wrapper).
     @Test func aStoreFailureIsLoggedOnceWithTheRequestID() async throws {
         let log = CapturedLog()
-        try await TestServer.run(configure: { $0.attributionIntervalSeconds = 0 }, logger: log.logger(level: .info)) { server in
+        let failing = Mutex<FailingStore?>(nil)
+        try await TestServer.run(
+            configure: { $0.attributionIntervalSeconds = 0 }, logger: log.logger(level: .info),
+            wrapStore: { store in
+                let wrapper = FailingStore(store)
+                failing.withLock { $0 = wrapper }
+                return wrapper
+            }
+        ) { server in
             let key = try await server.account("acme")
-            try DatabaseProbe(path: server.databasePath).execute("DROP TABLE media_buys")
+            let healthy = try await server.request("GET", "/agentic/v1/media-buys", key: key)
+            #expect(healthy.status == 200, "the wrapper forwards until broken")
+            try #require(failing.withLock { $0 }).breakMediaBuys()
             let rest = try await server.request("GET", "/agentic/v1/media-buys", key: key, headers: ["X-Request-Id": "broken-store-rest"])
             #expect(rest.status == 503)
             #expect(rest.firstError?["code"]?.stringValue == "SERVICE_UNAVAILABLE")

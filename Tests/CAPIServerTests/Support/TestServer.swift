@@ -30,10 +30,12 @@ struct TestServer: Sendable {
     let location: StoreLocation
     let service: ConversionService
 
-    /// `logger` (default: one that logs only criticals) is the server's.
+    /// `logger` (default: one that logs only criticals) is the server's;
+    /// `wrapStore` puts a test's store in front of the real one.
     static func run<T: Sendable>(
         configure: (inout CAPISettings) -> Void = { _ in },
         logger: Logger? = nil,
+        wrapStore: (any ConversionStore) -> any ConversionStore = { $0 },
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-test-\(UUID().uuidString)")
@@ -41,7 +43,7 @@ struct TestServer: Sendable {
         let location = StoreLocation.sqlite(path: folder.appendingPathComponent("capi.sqlite").path)
         // Metrics of this server alone: a test process runs many.
         let metrics = CAPIMetrics()
-        let store = try await StoreOpener.open(location, metrics: metrics.factory)
+        let store = wrapStore(try await StoreOpener.open(location, metrics: metrics.factory))
         var settings = CAPISettings()
         settings.port = 0
         configure(&settings)
