@@ -5,9 +5,9 @@ import CAPIStore
 /// with its own factory, so a new store only adds a factory.
 public struct ConformanceCheck: Sendable, CustomStringConvertible {
     public let name: String
-    public let run: @Sendable (any ConversionStore) async throws -> Void
+    public let run: @Sendable (StoreHarness) async throws -> Void
 
-    public init(_ name: String, _ run: @escaping @Sendable (any ConversionStore) async throws -> Void) {
+    public init(_ name: String, _ run: @escaping @Sendable (StoreHarness) async throws -> Void) {
         self.name = name
         self.run = run
     }

@@ -1,6 +1,6 @@
-/// The conformance suite: every check a store must pass.
+/// The conformance suite: every check a store must pass, grouped by concern.
 public enum StoreConformance {
     public static var checks: [ConformanceCheck] {
-        accountChecks
+        accountChecks + eventSourceChecks + ingestChecks + mediaBuyChecks + attributionChecks
     }
 }
