@@ -90,20 +90,13 @@ public struct AttributionProgress: Sendable, Equatable {
 
 /// Why a conversion is, or is not, credited to an exposure.
 public struct AttributionExplanation: Sendable, Equatable {
-    public enum Status: String, Sendable, Codable {
-        /// Not yet examined by the attributor.
-        case pending
-        case attributed
-        case unattributed
-        /// The same (event_type, event_id) arrived earlier from another source.
-        case duplicate
-    }
+    public typealias Status = AttributionStatus
 
     public var eventSourceID: String
     public var eventType: String
     public var eventID: String
     public var eventTime: Int64
-    public var status: Status
+    public var status: AttributionStatus
     public var duplicateOfSource: String?
     public var decision: AttributionDecision?
     public var exposure: Exposure?
