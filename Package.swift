@@ -26,15 +26,30 @@ let package = Package(
     targets: [
         .target(name: "CAPICore"),
         .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
+        // What every store is: protocols, records, nothing of an engine.
+        .target(name: "CAPIStore", dependencies: ["CAPICore"]),
+        // The embedded SQLite store (GRDB, WAL syncer and checkpointer).
         .target(
-            name: "CAPIStore",
+            name: "CAPIStoreSQLite",
             dependencies: [
-                "CAPICore", "CSQLiteConfig",
+                "CAPICore", "CAPIStore", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Picks a concrete store from `--database`; only the executables link it.
+        .target(
+            name: "CAPIStores",
+            dependencies: [
+                "CAPIStore", "CAPIStoreSQLite",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The conformance suite every store passes, as throwing checks.
+        .target(name: "CAPIStoreTesting", dependencies: ["CAPICore", "CAPIStore"]),
         .target(
             name: "CAPIServer",
             dependencies: [
@@ -63,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "capi",
             dependencies: [
-                "CAPICore", "CAPIStore", "CAPIServer",
+                "CAPICore", "CAPIStore", "CAPIStores", "CAPIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -77,13 +92,20 @@ let package = Package(
         .testTarget(
             name: "CAPIServerTests",
             dependencies: [
-                "CAPICore", "CAPIStore", "CAPIServer",
+                "CAPICore", "CAPIStore", "CAPIStores", "CAPIServer", "CAPIStoreTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "CAPIStoreSQLiteTests",
+            dependencies: [
+                "CAPICore", "CAPIStore", "CAPIStoreSQLite", "CAPIStoreTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],

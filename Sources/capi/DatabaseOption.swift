@@ -1,22 +1,29 @@
 import ArgumentParser
 import CAPICore
 import CAPIStore
+import CAPIStores
 import Foundation
+import Logging
 
 /// `--database`, shared by every command, with its `CAPI_DATABASE` twin.
 struct DatabaseOption: ParsableArguments {
-    static let defaultPath = "./capi-data/capi.sqlite"
-
-    @Option(name: .long, help: "SQLite database file (env CAPI_DATABASE, default \(defaultPath)).")
+    @Option(
+        name: .long,
+        help: "A SQLite file, or postgres://… (env CAPI_DATABASE, default \(StoreLocation.defaultSQLitePath)).")
     var database: String?
 
-    var path: String { database ?? Env.string("CAPI_DATABASE") ?? Self.defaultPath }
+    /// Where the store is, as given (or the default SQLite file).
+    func location() throws -> StoreLocation {
+        do {
+            return try StoreLocation(database ?? Env.string("CAPI_DATABASE") ?? StoreLocation.defaultSQLitePath)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 
     /// Opens the store and brings its schema up to date.
-    func openStore(workload: SQLiteStore.Workload = .server) async throws -> SQLiteStore {
-        let store = try SQLiteStore(path: path, workload: workload)
-        try await store.migrate()
-        return store
+    func openStore(workload: StoreOpener.Workload = .server, logger: Logger? = nil) async throws -> any ConversionStore {
+        try await StoreOpener.open(try location(), workload: workload, logger: logger)
     }
 }
 

@@ -76,6 +76,6 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         _ = try await db.openStore()
-        print("database \(db.path) is up to date")
+        print("database \(try db.location()) is up to date")
     }
 }

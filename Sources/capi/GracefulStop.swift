@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// then they are cancelled), and the store is flushed before the process
 /// exits 0.
 enum GracefulStop {
-    static func run(_ app: some Service, grace: Double, store: SQLiteStore, logger: Logger) async throws {
+    static func run(_ app: some Service, grace: Double, store: any ConversionStore, logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .milliseconds(Int64((grace * 1000).rounded()))
@@ -18,7 +18,7 @@ enum GracefulStop {
         } catch {
             failure = error
         }
-        try await store.flushForShutdown()
+        try await store.close()
         if let failure, !(failure is CancellationError) {
             logger.error("capi stopped on an error", metadata: ["error.type": "\(type(of: failure))"])
             throw failure

@@ -120,17 +120,21 @@ struct Serve: AsyncParsableCommand {
         let levelName = logLevel ?? Env.string("CAPI_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else { throw ValidationError("unknown log level \(levelName)") }
         logger.logLevel = level
-        let store = try await db.openStore()
+        let location = try db.location()
+        let store = try await db.openStore(logger: logger)
         if demo || Env.bool("CAPI_DEMO") {
             if settings.signingSecret == nil {
-                settings.signingSecret = Secret(try SigningSecret.demoSecret(besides: db.path))
+                guard let folder = location.localFolder else {
+                    throw ValidationError("--demo keeps its signing secret beside a SQLite file; set CAPI_SIGNING_SECRET_FILE")
+                }
+                settings.signingSecret = Secret(try SigningSecret.demoSecret(in: folder))
             }
             try await DemoSetup.run(store: store, settings: settings)
         }
         if settings.signingSecret == nil {
             logger.notice("no signing secret: click and impression links are off (set CAPI_SIGNING_SECRET_FILE)")
         }
-        logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(db.path)"])
+        logger.info("capi listening", metadata: ["url": "\(settings.baseURL)", "database": "\(location)"])
         let service = ConversionService(store: store, settings: settings, metrics: metrics)
         let app = CAPIApplication.build(settings: settings, store: store, logger: logger, service: service)
         try await GracefulStop.run(app, grace: settings.shutdownGraceSeconds, store: store, logger: logger)
@@ -142,7 +146,7 @@ enum DemoSetup {
     static let account = "demo"
     static let source = "website_pixel"
 
-    static func run(store: SQLiteStore, settings: CAPISettings) async throws {
+    static func run(store: any ConversionStore, settings: CAPISettings) async throws {
         let now = nowMilliseconds
         if try await store.account(id: account) == nil {
             try await store.createAccount(Account(accountID: account, name: "Demo advertiser", createdAt: now))

@@ -20,9 +20,8 @@ enum SigningSecret {
     }
 
     /// For `--demo`: a secret in a 0600 file next to the database, made once.
-    static func demoSecret(besides database: String) throws -> [UInt8] {
-        let folder = (database as NSString).deletingLastPathComponent
-        let path = (folder.isEmpty ? "." : folder) + "/signing-secret"
+    static func demoSecret(in folder: String) throws -> [UInt8] {
+        let path = folder + "/signing-secret"
         if let existing = try load(file: FileManager.default.fileExists(atPath: path) ? path : nil) { return existing }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()

@@ -1,12 +1,20 @@
+import CAPIStore
 @testable import CAPIServer
 import Testing
 
-/// While clients send, a pass is sized to hold the writer about
-/// `AttributionWorker.busyPass`; when they do not, it is the full batch.
+/// While clients send to a single-writer store, a pass is sized to hold the
+/// writer about the store's pass length; otherwise it is the full batch.
 @Suite struct AttributionWorkerTests {
+    static let oneWriter = AttributionPacing.singleWriter(pass: .milliseconds(10), maxRest: 19)
+
     @Test func quietServerTakesFullPasses() {
-        #expect(AttributionWorker.passSize(batch: 500, busy: false, last: (500, .milliseconds(200))) == 500)
-        #expect(AttributionWorker.passSize(batch: 500, busy: false, last: nil) == 500)
+        #expect(AttributionWorker.passSize(batch: 500, busy: false, last: (500, .milliseconds(200)), pacing: Self.oneWriter) == 500)
+        #expect(AttributionWorker.passSize(batch: 500, busy: false, last: nil, pacing: Self.oneWriter) == 500)
+    }
+
+    @Test func storeWithConcurrentWritersTakesFullPassesWhileBusy() {
+        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (500, .milliseconds(200)), pacing: .concurrentWriters) == 500)
+        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: nil, pacing: .concurrentWriters) == 500)
     }
 
     /// After a pass of 10 ms while clients send: at least 10 ms of rest,
@@ -14,7 +22,7 @@ import Testing
     @Test func busyServerRestsLongerOnlyWhileClientsWrite() {
         let pass = Duration.milliseconds(10)
         func rests(_ ms: Int, writing: Bool) -> Bool {
-            AttributionWorker.keepsResting(rested: .milliseconds(ms), held: pass, ingestWriting: writing)
+            AttributionWorker.keepsResting(rested: .milliseconds(ms), held: pass, ingestWriting: writing, maxRest: 19)
         }
         #expect(rests(5, writing: false), "the least rest is the pass's length")
         #expect(!rests(10, writing: false), "a free writer goes to attribution")
@@ -24,14 +32,17 @@ import Testing
     }
 
     @Test func busyServerTakesWhatFitsTheBudget() {
+        func size(_ last: (Int, Duration)?) -> Int {
+            AttributionWorker.passSize(batch: 500, busy: true, last: last, pacing: Self.oneWriter)
+        }
         // 500 in 100 ms: 5 per ms, so 50 fit in 10 ms.
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (500, .milliseconds(100))) == 50)
+        #expect(size((500, .milliseconds(100))) == 50)
         // Fast passes grow back, but never past the batch.
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (50, .microseconds(500))) == 500)
+        #expect(size((50, .microseconds(500))) == 500)
         // However slow, a pass still advances.
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (10, .seconds(2))) == AttributionWorker.smallestPass)
+        #expect(size((10, .seconds(2))) == AttributionWorker.smallestPass)
         // Nothing known yet (or an idle pass): start small.
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: nil) == AttributionWorker.smallestPass)
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (0, .milliseconds(3))) == AttributionWorker.smallestPass)
+        #expect(size(nil) == AttributionWorker.smallestPass)
+        #expect(size((0, .milliseconds(3))) == AttributionWorker.smallestPass)
     }
 }

@@ -1,3 +1,4 @@
+import CAPIStore
 @testable import CAPIServer
 import Testing
 
@@ -7,15 +8,16 @@ import Testing
     /// short runs that grow (the writer waits for the first), a batch of one is one run.
     @Test(arguments: [1, 999, 1_000, 1_001, 1_250, 1_251, 2_500, 10_000])
     func runsCoverTheBatchInOrder(events: Int) {
-        let slices = ConversionService.runSlices(events)
+        let sizes = RunSizes(leading: [250, 400, 650], steady: 1_000)
+        let slices = sizes.slices(events: events)
         #expect(slices.first?.lowerBound == 0)
         #expect(slices.last?.upperBound == events)
         #expect(zip(slices, slices.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound && !$1.isEmpty })
-        #expect(slices.allSatisfy { $0.count <= ConversionService.eventsPerRun })
-        if events <= ConversionService.eventsPerRun {
+        #expect(slices.allSatisfy { $0.count <= sizes.steady })
+        if events <= sizes.steady {
             #expect(slices == [0..<events])
         } else {
-            #expect(slices[0] == 0..<ConversionService.leadingRuns[0])
+            #expect(slices[0] == 0..<sizes.leading[0])
             #expect(zip(slices, slices.dropFirst()).allSatisfy { $0.count <= $1.count || $1.upperBound == events })
         }
     }

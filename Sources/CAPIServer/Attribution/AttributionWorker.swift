@@ -7,20 +7,16 @@ import ServiceLifecycle
 /// cursors: it resumes where it stopped after a restart, and re-examines
 /// earlier conversions when late exposures arrive.
 ///
-/// Each pass holds SQLite's single writer and a core. While clients are
-/// sending events, its passes are cut to about `busyPass` long, so a request
-/// never waits long behind one (a conversion costs ≈ 95 µs of writer time on
-/// a busy server: a full pass of 500 held the writer ≈ 50 ms), and after each
-/// the worker rests (`keepsResting`). A pass's time includes its commit,
-/// which writes ≈ 3 WAL pages a conversion (its identity keys land all over
-/// their index): timed without it, the worker took far more than its share
-/// and sustained ingestion fell from run to run (docs/benchmarks.md, eighth
-/// round). It rests at least as long as the pass took, then
-/// on while an ingest write is in flight, up to `restWhileBusy` times as long.
-/// Clients that keep the writer busy get nineteen twentieths of it, since they wait
-/// on every write and attribution does not; clients that leave it free leave
-/// the rest to attribution, which then still advances. When clients are not
-/// sending, it runs flat out in full passes.
+/// How it shares the store with clients is the store's to say
+/// (`StoreTraits.attribution`). A store with one writer (SQLite) gets short
+/// passes while clients are sending, so a request never waits long behind
+/// one, and after each the worker rests (`keepsResting`): at least as long
+/// as the pass held the writer, its commit included, then on while a client
+/// write is in flight, up to `maxRest` times as long. Clients that keep the
+/// writer busy get most of it, since they wait on every write and
+/// attribution does not; clients that leave it free leave the rest to
+/// attribution, which then still advances. A store whose writers run side by
+/// side gets full passes. When clients are not sending, it runs flat out.
 ///
 /// It holds only the settings it uses: the lifecycle logs each service's
 /// description at debug level, and the server's settings carry a secret.
@@ -39,42 +35,36 @@ struct AttributionWorker: Service, CustomStringConvertible {
 
     /// How long after the last write clients count as still sending.
     static let ingestQuiet = Duration.milliseconds(200)
-    /// The longest rest per unit of pass time while clients are sending,
-    /// which they get while they keep writing: 19 leaves attribution a
-    /// twentieth of the writer (docs/benchmarks.md has how it was chosen).
-    /// Attribution cannot keep up with a saturating load at any small share;
-    /// it catches up at full speed once clients stop.
-    static let restWhileBusy = 19
-    /// The shortest rest per unit of pass time while clients are sending.
-    static let leastRestWhileBusy = 1
     /// How often a resting worker looks whether an ingest write is in flight.
     static let restCheck = Duration.milliseconds(1)
-    /// About how long one pass may hold the writer while clients are sending.
-    static let busyPass = Duration.milliseconds(10)
     /// The fewest conversions a pass takes, however slow the last one was.
     static let smallestPass = 10
 
-    /// Conversions for the next pass: the full batch when clients are quiet,
-    /// otherwise as many as fit in `busyPass` at the last pass's pace.
-    static func passSize(batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?) -> Int {
-        guard busy else { return batch }
+    /// Conversions for the next pass: the full batch when clients are quiet
+    /// or the store takes writers side by side, otherwise as many as fit in
+    /// the store's pass length at the last pass's pace.
+    static func passSize(
+        batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing
+    ) -> Int {
+        guard busy, case .singleWriter(let passLength, _) = pacing else { return batch }
         guard let last, last.conversions > 0, last.took > .zero else { return min(batch, smallestPass) }
-        let fitting = Int(Double(last.conversions) * (busyPass / last.took))
+        let fitting = Int(Double(last.conversions) * (passLength / last.took))
         return min(batch, max(smallestPass, fitting))
     }
 
     /// Whether a worker that has rested `rested` after a pass of `held`
-    /// rests on, while clients are sending.
-    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool) -> Bool {
-        if rested < held * leastRestWhileBusy { return true }
-        return ingestWriting && rested < held * restWhileBusy
+    /// rests on, while clients are sending: at least `held`, and up to
+    /// `maxRest` times `held` while a client write is in flight.
+    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int) -> Bool {
+        if rested < held { return true }
+        return ingestWriting && rested < held * maxRest
     }
 
     /// Rests after a pass of `held` while clients are sending (`keepsResting`).
-    func rest(after held: Duration) async throws {
+    func rest(after held: Duration, maxRest: Int) async throws {
         let start = ContinuousClock.now
-        try await Task.sleep(for: held * Self.leastRestWhileBusy)
-        while Self.keepsResting(rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting) {
+        try await Task.sleep(for: held)
+        while Self.keepsResting(rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting, maxRest: maxRest) {
             try await Task.sleep(for: Self.restCheck)
         }
     }
@@ -85,16 +75,17 @@ struct AttributionWorker: Service, CustomStringConvertible {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let at = clock.nowMilliseconds
+                let pacing = store.traits.attribution
                 let size = Self.passSize(
-                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last)
+                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing)
                 let progress = try await store.attributePending(maxConversions: size, at: at)
                 last = (progress.conversions, progress.held)
                 if !progress.isIdle { metrics.attributionPass(progress) }
                 if progress.isIdle {
                     try await Task.sleep(for: idle)
                 } else {
-                    if ingest.isBusy(recently: Self.ingestQuiet) {
-                        try await rest(after: progress.held)
+                    if case .singleWriter(_, let maxRest) = pacing, ingest.isBusy(recently: Self.ingestQuiet) {
+                        try await rest(after: progress.held, maxRest: maxRest)
                     } else {
                         await Task.yield()
                     }

@@ -58,7 +58,7 @@ extension ConversionService {
         var verdict: Bool?
         while verdict == nil {
             let ranges = arrival.envelope.eventRanges
-            while case let size = Self.runSize(lanes.handed), ranges.count - handed >= size {
+            while case let size = store.traits.runs.size(ofRun: lanes.handed), ranges.count - handed >= size {
                 lanes.hand(ranges[handed..<(handed + size)])
                 handed += size
             }

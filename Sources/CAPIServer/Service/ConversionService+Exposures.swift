@@ -27,7 +27,7 @@ extension ConversionService {
             return .refused(.notFound(AdCPError(.referenceNotFound, "No such creative: the link's ids are not valid ids")))
         }
         do {
-            guard let buy = try await store.mediaBuy(id: mediaBuyID),
+            guard let buy = try await findMediaBuy(id: mediaBuyID),
                   let creative = buy.creative(package: packageID, creative: creativeID) else {
                 return .refused(.notFound(AdCPError(
                     .referenceNotFound, "No creative \(creativeID) in package \(packageID) of media buy \(mediaBuyID)")))
@@ -97,7 +97,7 @@ extension ConversionService {
         do {
             for (index, row) in rows.enumerated() {
                 let buyID = row["media_buy_id"]?.stringValue ?? ""
-                if buys[buyID] == nil, IdentifierRule.path.allows(buyID) { buys[buyID] = .some(try await store.mediaBuy(id: buyID)) }
+                if buys[buyID] == nil, IdentifierRule.path.allows(buyID) { buys[buyID] = .some(try await findMediaBuy(id: buyID)) }
                 switch Self.exposure(from: row, index: index, buy: buys[buyID] ?? nil, principal: principal, now: now, maxSkew: settings.maxFutureSkewSeconds * 1000) {
                 case .success(let e): accepted.append(e)
                 case .failure(let e): failures.append((index, row["exposure_id"]?.stringValue, e))

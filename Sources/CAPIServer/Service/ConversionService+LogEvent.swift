@@ -64,7 +64,7 @@ extension ConversionService {
             let validator = EventValidator(
                 contract: source.contract, now: now,
                 maxAgeSeconds: settings.maxEventAgeSeconds, maxFutureSeconds: settings.maxFutureSkewSeconds)
-            let slices = Self.runSlices(incoming.count)
+            let slices = store.traits.runs.slices(events: incoming.count)
             let runs = ValidatedRuns(count: slices.count)
             let ingest = IngestBatch(
                 accountID: principal.accountID, eventSourceID: sourceID, receivedAt: now, body: body,
@@ -122,36 +122,6 @@ extension ConversionService {
         var failure = ServiceFailure.invalid(syntaxError(syntax))
         failure.isInvalidJSON = true
         return .failed(failure)
-    }
-
-    /// Events per run: a large batch is cut into runs validated on every core
-    /// at once while the writer stores the runs already done.
-    static let eventsPerRun = 1_000
-    /// The first runs of a batch of several, growing. The writer waits for
-    /// the first while it holds the write lock, so that one is short (≈ 1 ms
-    /// to read instead of ≈ 4); each next one is read while the writer stores
-    /// the one before, about 1.6 times as fast as it reads, so each may be
-    /// that much longer without the writer waiting on it.
-    static let leadingRuns = [250, 400, 650]
-
-    /// Which events each run holds, in order. A batch of one run is read
-    /// whole before the writer is taken, so only a larger one starts short.
-    static func runSlices(_ events: Int) -> [Range<Int>] {
-        guard events > eventsPerRun else { return [0..<events] }
-        var slices: [Range<Int>] = []
-        var start = 0
-        while start < events {
-            let size = runSize(slices.count)
-            slices.append(start..<min(start + size, events))
-            start += size
-        }
-        return slices
-    }
-
-    /// Events in the `index`-th run of a batch of several; a batch stored
-    /// while it arrives is cut the same way, before its size is known.
-    static func runSize(_ index: Int) -> Int {
-        index < leadingRuns.count ? leadingRuns[index] : eventsPerRun
     }
 
     /// Runs are read on all cores but one, each lane taking every `lanes`-th

@@ -42,11 +42,18 @@ extension ConversionService {
         }
     }
 
+    /// A media buy by its id alone (ids are global): its owner, then the
+    /// buy, read account first like everything an account owns.
+    func findMediaBuy(id: String) async throws -> MediaBuy? {
+        guard let owner = try await store.mediaBuyOwner(id: id) else { return nil }
+        return try await store.mediaBuy(accountID: owner, id: id)
+    }
+
     /// One media buy: for a platform key, or for the account that owns it.
     public func mediaBuy(id: String, principal: Principal, logger: Logger) async -> ServiceAnswer<MediaBuy> {
         if let refusal = Self.checkIDs([(id, "media_buy_id", .path)]) { return .failed(refusal) }
         do {
-            guard let buy = try await store.mediaBuy(id: id), principal.mayServe(account: buy.account_id) else {
+            guard let buy = try await findMediaBuy(id: id), principal.mayServe(account: buy.account_id) else {
                 return Self.failure(.notFound, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
             }
             return .done(buy)

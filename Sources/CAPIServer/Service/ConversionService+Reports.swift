@@ -41,7 +41,7 @@ extension ConversionService {
                     }
                 }
             }
-            let facts = try await store.deliveryFacts(mediaBuyIDs: buys.map(\.media_buy_id), from: range.from, to: range.to)
+            let facts = try await store.deliveryFacts(accountID: principal.accountID, mediaBuyIDs: buys.map(\.media_buy_id), from: range.from, to: range.to)
             let now = nowMilliseconds
             let currency = buys.first?.currency ?? "USD"
             var aggregate = DeliveryMetrics()
@@ -102,12 +102,12 @@ extension ConversionService {
         do {
             var buys: [MediaBuy] = []
             for id in mediaBuyIDs {
-                guard let buy = try await store.mediaBuy(id: id), buy.account_id == principal.accountID else {
+                guard let buy = try await store.mediaBuy(accountID: principal.accountID, id: id) else {
                     return Self.failure(.notFound, AdCPError(.mediaBuyNotFound, "No media buy \(id) on this account", field: "media_buy_id"))
                 }
                 buys.append(buy)
             }
-            let facts = try await store.deliveryFacts(mediaBuyIDs: mediaBuyIDs, from: range.from, to: range.to)
+            let facts = try await store.deliveryFacts(accountID: principal.accountID, mediaBuyIDs: mediaBuyIDs, from: range.from, to: range.to)
             let spendApplies = !dimensions.contains(.eventType)
             if csv {
                 var text = DeliveryReport.csvColumns.joined(separator: ",") + "\r\n"

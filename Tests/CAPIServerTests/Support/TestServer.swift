@@ -1,6 +1,7 @@
 import CAPICore
 import CAPIServer
 import CAPIStore
+import CAPIStores
 import Foundation
 import Hummingbird
 import Logging
@@ -19,13 +20,14 @@ final class TestClock: CAPIClock {
     func advance(seconds: Double) { instant.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// A real capi server on a loopback port, over a real SQLite file in a
-/// fresh temporary folder.
+/// A real capi server on a loopback port, over a real store: a SQLite file
+/// in a fresh temporary folder.
 struct TestServer: Sendable {
     let baseURL: String
-    let store: SQLiteStore
+    let store: any ConversionStore
     let clock: TestClock
-    let databasePath: String
+    /// Where the store is, to open it again as a restarted server would.
+    let location: StoreLocation
     let service: ConversionService
 
     /// `logger` (default: one that logs only criticals) is the server's.
@@ -36,11 +38,10 @@ struct TestServer: Sendable {
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("capi.sqlite").path
+        let location = StoreLocation.sqlite(path: folder.appendingPathComponent("capi.sqlite").path)
         // Metrics of this server alone: a test process runs many.
         let metrics = CAPIMetrics()
-        let store = try SQLiteStore(path: path, metrics: metrics.factory)
-        try await store.migrate()
+        let store = try await StoreOpener.open(location, metrics: metrics.factory)
         var settings = CAPISettings()
         settings.port = 0
         configure(&settings)
@@ -60,7 +61,7 @@ struct TestServer: Sendable {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let server = TestServer(
-                baseURL: "http://127.0.0.1:\(port)", store: store, clock: clock, databasePath: path, service: service)
+                baseURL: "http://127.0.0.1:\(port)", store: store, clock: clock, location: location, service: service)
             do {
                 let result = try await body(server)
                 group.cancelAll()

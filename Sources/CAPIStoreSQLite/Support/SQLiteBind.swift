@@ -1,3 +1,4 @@
+import CAPIStore
 import CAPICore
 import GRDBSQLite
 

@@ -1,3 +1,4 @@
+import CAPIStore
 import CAPICore
 import Foundation
 import GRDB
@@ -46,7 +47,7 @@ extension SQLiteStore {
             SQLiteBind.text(stmt, 2, batch.eventSourceID)
             sqlite3_bind_int64(stmt, 3, batch.receivedAt)
         }
-        try batch.runs.takeEach { validated in
+        try batch.runs.takeEachBlocking { validated in
             accepted += validated.accepted.count
             try validated.withPayloads { payloads in
                 try validated.accepted.withUnsafeBufferPointer { events in
@@ -192,7 +193,7 @@ extension SQLiteStore {
         func redacted(_ raw: Range<Int>) -> Data {
             batch.body.withArrived { Data(EventRedaction.redacted(UnsafeBufferPointer(rebasing: $0[raw]))) }
         }
-        try batch.runs.takeEach { validated in
+        try batch.runs.takeEachBlocking { validated in
             for e in validated.accepted {
                 try statement.execute(arguments: [
                     batch.accountID, batch.eventSourceID, code, e.eventID, e.eventType.rawValue, batch.receivedAt,

@@ -1,3 +1,5 @@
+import CAPICore
+import CAPIStore
 import GRDB
 import GRDBSQLite
 

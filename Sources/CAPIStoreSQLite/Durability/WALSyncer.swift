@@ -1,6 +1,9 @@
+import CAPICore
+import CAPIStore
 import CoreMetrics
 import Dispatch
 import Foundation
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -40,18 +43,24 @@ final class WALSyncer: Sendable {
     /// Records how long each sync took, when given.
     private let timer: CoreMetrics.Timer?
     private let queue = DispatchQueue(label: "capi.sqlite.wal-sync")
+    /// Where the first refused sync is reported, once.
+    private let logger: Logger?
 
     /// Syncs the WAL of the database at `databasePath`.
-    convenience init(databasePath: String, timer: CoreMetrics.Timer? = nil) {
+    convenience init(databasePath: String, timer: CoreMetrics.Timer? = nil, logger: Logger? = nil) {
         let file = WALFile(databasePath: databasePath)
-        self.init(timer: timer, flush: { try file.sync() })
+        self.init(timer: timer, logger: logger, flush: { try file.sync() })
     }
 
     /// `flush` makes everything written before it began durable.
-    init(timer: CoreMetrics.Timer? = nil, flush: @escaping @Sendable () throws -> Void) {
+    init(timer: CoreMetrics.Timer? = nil, logger: Logger? = nil, flush: @escaping @Sendable () throws -> Void) {
         self.timer = timer
+        self.logger = logger
         self.flush = flush
     }
+
+    /// The refused sync that stopped the store acknowledging writes, if any.
+    var failure: (any Error)? { state.withLock { $0.failure } }
 
     /// Syncs finished so far.
     var finishedSyncs: Int { state.withLock { $0.finished } }
@@ -91,9 +100,13 @@ final class WALSyncer: Sendable {
             let started = ContinuousClock.now
             let result = Result { try flush() }
             timer?.record(ContinuousClock.now - started)
-            let released = state.withLock { s in
+            let (released, firstFailure) = state.withLock { s in
                 s.finished = number
-                if case .failure(let error) = result { s.failure = error }
+                var firstFailure: (any Error)?
+                if case .failure(let error) = result, s.failure == nil {
+                    s.failure = error
+                    firstFailure = error
+                }
                 let failed = s.failure != nil
                 var ready: [CheckedContinuation<Int, any Error>] = []
                 s.waiters.removeAll { waiter in
@@ -101,7 +114,12 @@ final class WALSyncer: Sendable {
                     ready.append(waiter.continuation)
                     return true
                 }
-                return ready
+                return (ready, firstFailure)
+            }
+            if let firstFailure {
+                logger?.error(
+                    "the disk refused a sync of the WAL; no write is acknowledged until capi restarts",
+                    metadata: ["error": "\(firstFailure)"])
             }
             for continuation in released { continuation.resume(with: result.map { number }) }
         }

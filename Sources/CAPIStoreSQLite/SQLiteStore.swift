@@ -1,9 +1,11 @@
+import CAPIStore
 import CAPICore
 import CoreMetrics
 import CSQLiteConfig
 import Foundation
 import GRDB
 import GRDBSQLite
+import Logging
 
 /// The embedded store: one SQLite file in WAL mode, through GRDB.
 ///
@@ -15,7 +17,7 @@ public final class SQLiteStore: ConversionStore {
     let workload: Workload
     let walSyncer: WALSyncer
     /// Where write and sync times go (`StoreMetrics`).
-    let timers: StoreMetrics.Timers
+    let timers: StoreTimers
     /// The write-ahead log, whose size `status()` reports.
     let walPath: String
 
@@ -65,15 +67,18 @@ public final class SQLiteStore: ConversionStore {
 
     /// `metrics` receives the store's timers (`StoreMetrics`); by default
     /// the process's swift-metrics backend, as bootstrapped before the open.
-    public init(path: String, workload: Workload = .server, metrics: (any MetricsFactory)? = nil) throws {
+    /// `logger` hears a refused WAL sync.
+    public init(
+        path: String, workload: Workload = .server, metrics: (any MetricsFactory)? = nil, logger: Logger? = nil
+    ) throws {
         _ = Self.memoryStatisticsOff
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         self.workload = workload
-        timers = StoreMetrics.Timers(factory: metrics ?? MetricsSystem.factory)
-        walSyncer = WALSyncer(databasePath: path, timer: timers.walSync)
+        timers = StoreTimers(factory: metrics ?? MetricsSystem.factory)
+        walSyncer = WALSyncer(databasePath: path, timer: timers.walSync, logger: logger)
         walPath = path + "-wal"
         var config = Configuration()
         config.busyMode = .timeout(10)
@@ -155,7 +160,18 @@ public final class SQLiteStore: ConversionStore {
         try await walSyncer.sync()
     }
 
+    /// One writer: runs grow from short to steady, so the writer waits
+    /// little for the first; attribution gets a small share while clients send.
+    public var traits: StoreTraits {
+        StoreTraits(
+            runs: RunSizes(leading: [250, 400, 650], steady: 1_000),
+            attribution: .singleWriter(pass: .milliseconds(10), maxRest: 19))
+    }
+
+    /// Fails once a WAL sync was refused (no write can be acknowledged), or
+    /// when the database does not answer.
     public func ping() async throws {
+        if let failure = walSyncer.failure { throw failure }
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }

@@ -1,3 +1,4 @@
+import CAPIStore
 import CAPICore
 import Foundation
 import GRDB
@@ -26,9 +27,17 @@ extension SQLiteStore {
         }
     }
 
-    public func mediaBuy(id: String) async throws -> MediaBuy? {
+    public func mediaBuyOwner(id: String) async throws -> String? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM media_buys WHERE media_buy_id = ?", arguments: [id]).flatMap(Self.mediaBuy)
+            try String.fetchOne(db, sql: "SELECT account_id FROM media_buys WHERE media_buy_id = ?", arguments: [id])
+        }
+    }
+
+    public func mediaBuy(accountID: String, id: String) async throws -> MediaBuy? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM media_buys WHERE media_buy_id = ? AND account_id = ?", arguments: [id, accountID]
+            ).flatMap(Self.mediaBuy)
         }
     }
 
@@ -73,6 +82,23 @@ extension SQLiteStore {
                 }
             }
             return inserted
+        }
+    }
+
+    public func storedExposures(accountID: String, afterSeq: Int64, limit: Int) async throws -> [StoredExposureRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM exposures WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                arguments: [accountID, afterSeq, limit]
+            ).map { e in
+                StoredExposureRecord(
+                    seq: e["seq"],
+                    exposure: Exposure(
+                        exposureID: e["exposure_id"], kind: Exposure.Kind(rawValue: e["kind"]) ?? .impression,
+                        accountID: e["account_id"], mediaBuyID: e["media_buy_id"], packageID: e["package_id"],
+                        creativeID: e["creative_id"], time: e["time"], cost: e["cost"], clickID: e["click_id"]),
+                    receivedAt: e["received_at"])
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import CAPICore
+import CAPIStore
 import GRDB
 
 extension SQLiteStore {
@@ -5,7 +7,7 @@ extension SQLiteStore {
     /// the WAL covers the writes nobody waited for (attribution passes, a
     /// key's last use), a checkpoint copies the WAL into the database file
     /// where no reader holds it back, and the connections are closed.
-    public func flushForShutdown() async throws {
+    public func close() async throws {
         try await walSyncer.sync()
         _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
         try pool.close()

@@ -1,3 +1,5 @@
+import CAPICore
+import CAPIStore
 import GRDB
 
 /// The SQLite schema, as numbered migrations that run on every start.

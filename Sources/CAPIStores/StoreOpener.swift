@@ -1,0 +1,30 @@
+import CAPIStore
+import CAPIStoreSQLite
+import CoreMetrics
+import Logging
+
+/// Opens the store a location names, with its schema up to date: the one
+/// place that knows every concrete store.
+public enum StoreOpener {
+    /// How the process will use the store.
+    public enum Workload: Sendable {
+        /// A long-running server.
+        case server
+        /// A one-off bulk job such as `capi attribute --rebuild`.
+        case bulk
+    }
+
+    public static func open(
+        _ location: StoreLocation, workload: Workload = .server, metrics: (any MetricsFactory)? = nil, logger: Logger? = nil
+    ) async throws -> any ConversionStore {
+        switch location {
+        case .sqlite(let path):
+            let store = try SQLiteStore(
+                path: path, workload: workload == .bulk ? .bulk : .server, metrics: metrics, logger: logger)
+            try await store.migrate()
+            return store
+        case .postgres:
+            throw StoreLocationError(text: location.description, reason: "needs the PostgreSQL store, which this build does not include yet")
+        }
+    }
+}
