@@ -276,6 +276,12 @@ import Testing
             let badKey = try await server.logEvents(key: key, source: "web", [server.purchase("k")], extra: ["idempotency_key": .string("short")])
             #expect(badKey.status == 400)
             #expect(badKey.firstError?["field"]?.stringValue == "idempotency_key")
+            #expect(badKey.firstError?["message"]?.stringValue
+                == "idempotency_key must be 16 to 255 characters of A-Z a-z 0-9 _ . : - (a UUID works)")
+            let longKey = try await server.logEvents(
+                key: key, source: "web", [server.purchase("k")], extra: ["idempotency_key": .string(String(repeating: "k", count: 256))])
+            #expect(longKey.status == 400)
+            #expect(longKey.firstError?["field"]?.stringValue == "idempotency_key")
             #expect(try await server.census().events == 0)
         }
     }

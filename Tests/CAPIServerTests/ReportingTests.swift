@@ -156,6 +156,61 @@ import Testing
     }
 }
 
+/// The report bodies, byte for byte: every field, omission and rounding
+/// of the delivery shapes (metrics, breakdowns, refunds in ext, a net
+/// value below 0, days, rows with and without spend) and the window of
+/// an attribution explanation.
+@Suite struct ReportBytesTests {
+    @Test func reportBodiesArePinned() async throws {
+        try await AttributionTests.world { w in
+            let now = w.server.clock.nowMilliseconds
+            let a = AttributionScenario.sha("pinned-a@example"), b = AttributionScenario.sha("pinned-b@example")
+            func exposure(_ id: String, _ type: String, _ package: String, _ creative: String, ago: Int64, _ email: String, cost: Double) -> JSONValue {
+                .object([
+                    "exposure_id": .string(id), "type": .string(type), "media_buy_id": .string("mb_a"), "package_id": .string(package),
+                    "creative_id": .string(creative), "time": .string(RFC3339.format(milliseconds: now - ago)),
+                    "hashed_email": .string(email), "cost": .number(cost),
+                ])
+            }
+            let feed = try await w.server.post("/agentic/v1/exposures", key: w.platform, json: .array([
+                exposure("pin-click", "click", "pkg_1", "cr_2", ago: 7_200_000, a, cost: 10),
+                exposure("pin-view", "impression", "pkg_2", "cr_3", ago: 46_800_000, b, cost: 0.3333333),
+            ]))
+            #expect(feed.status == 200)
+            func event(_ id: String, _ type: String, _ value: Double, _ currency: String, _ email: String, source: String = "website") -> JSONValue {
+                w.server.purchase(id, extra: [
+                    "event_type": .string(type), "user_match": .object(["hashed_email": .string(email)]), "action_source": .string(source),
+                    "custom_data": .object(["value": .number(value), "currency": .string(currency)]),
+                ])
+            }
+            let logged = try await w.server.logEvents(key: w.acme, source: "web", [
+                event("pin1", "purchase", 100.125, "USD", a), event("pin2", "purchase", 80, "EUR", a),
+                event("pin3", "refund", 30, "USD", a), event("pin4", "lead", 0, "USD", a, source: "app"),
+                event("pin5", "refund", 50.25, "USD", b),
+            ])
+            #expect(logged.json["events_processed"]?.intValue == 5)
+            try await AttributionTests.attributeUntilIdle(w.server.store)
+
+            let rows = try await w.server.request("GET", "/agentic/v1/reports/delivery?media_buy_id=mb_a&group_by=day,package,creative", key: w.acme)
+            #expect(rows.text == Self.rows, "\(rows.text)")
+            let byType = try await w.server.request("GET", "/agentic/v1/reports/delivery?media_buy_id=mb_a&group_by=event_type", key: w.acme)
+            #expect(byType.text == Self.byType, "\(byType.text)")
+            let adcp = try await w.server.post("/agentic/v1/delivery", key: w.acme, json: .object([
+                "media_buy_ids": .array([.string("mb_a"), .string("mb_b")]), "include_package_daily_breakdown": .bool(true),
+                "context": .object(["trace": .string("t-1")]),
+            ]))
+            #expect(adcp.text == Self.adcp, "\(adcp.text)")
+            let explained = try await w.server.request("GET", "/agentic/v1/attributions?event_source_id=web&event_type=purchase&event_id=pin1", key: w.acme)
+            #expect(explained.text == Self.explained, "\(explained.text)")
+        }
+    }
+
+    static let rows = #"{"from":null,"group_by":["day","package","creative"],"reports":[{"currency":"USD","media_buy_id":"mb_a","rows":[{"clicks":0,"conversion_value":0,"conversions":0,"creative_id":"cr_3","ctr":0,"date":"2026-11-26","impressions":1,"package_id":"pkg_2","refunds":0,"roas":0,"spend":0.333333},{"clicks":1,"conversion_value":70.125,"conversions":3,"cost_per_acquisition":3.333333,"creative_id":"cr_2","date":"2026-11-27","impressions":0,"package_id":"pkg_1","refunds":1,"roas":7.0125,"spend":10},{"clicks":0,"conversion_value":0,"conversions":0,"creative_id":"cr_3","date":"2026-11-27","impressions":0,"package_id":"pkg_2","refunds":1,"spend":0}],"totals":{"by_action_source":[{"action_source":"app","count":1,"value":0},{"action_source":"website","count":2,"value":100.125}],"by_event_type":[{"count":1,"event_type":"lead","value":0},{"count":2,"event_type":"purchase","value":100.125}],"clicks":1,"conversion_value":19.875,"conversions":3,"cost_per_acquisition":3.444444,"ctr":1,"ext":{"refund_value":80.25,"refunds":2},"impressions":1,"roas":1.923387,"spend":10.333333}}],"to":null}"#
+    static let byType = #"{"from":null,"group_by":["event_type"],"reports":[{"currency":"USD","media_buy_id":"mb_a","rows":[{"conversion_value":0,"conversions":1,"event_type":"lead","refunds":0},{"conversion_value":100.125,"conversions":2,"event_type":"purchase","refunds":0},{"conversion_value":0,"conversions":0,"event_type":"refund","refunds":2}],"totals":{"by_action_source":[{"action_source":"app","count":1,"value":0},{"action_source":"website","count":2,"value":100.125}],"by_event_type":[{"count":1,"event_type":"lead","value":0},{"count":2,"event_type":"purchase","value":100.125}],"clicks":1,"conversion_value":19.875,"conversions":3,"cost_per_acquisition":3.444444,"ctr":1,"ext":{"refund_value":80.25,"refunds":2},"impressions":1,"roas":1.923387,"spend":10.333333}}],"to":null}"#
+    static let adcp = #"{"aggregated_totals":{"clicks":1,"conversion_value":19.875,"conversions":3,"cost_per_acquisition":3.444444,"impressions":1,"media_buy_count":1,"roas":1.923387,"spend":10.333333},"context":{"trace":"t-1"},"currency":"USD","errors":[{"code":"MEDIA_BUY_NOT_FOUND","field":"media_buy_ids[1]","message":"No media buy mb_b on this account","recovery":"correctable"}],"media_buy_deliveries":[{"by_package":[{"by_action_source":[{"action_source":"app","count":1,"value":0},{"action_source":"website","count":2,"value":100.125}],"by_creative":[{"by_action_source":[],"by_event_type":[],"clicks":0,"conversion_value":0,"conversions":0,"creative_id":"cr_1","impressions":0,"spend":0},{"by_action_source":[{"action_source":"app","count":1,"value":0},{"action_source":"website","count":2,"value":100.125}],"by_event_type":[{"count":1,"event_type":"lead","value":0},{"count":2,"event_type":"purchase","value":100.125}],"clicks":1,"conversion_value":70.125,"conversions":3,"cost_per_acquisition":3.333333,"creative_id":"cr_2","ext":{"refund_value":30,"refunds":1},"impressions":0,"roas":7.0125,"spend":10}],"by_event_type":[{"count":1,"event_type":"lead","value":0},{"count":2,"event_type":"purchase","value":100.125}],"clicks":1,"conversion_value":70.125,"conversions":3,"cost_per_acquisition":3.333333,"currency":"USD","daily_breakdown":[{"conversion_value":70.125,"conversions":3,"date":"2026-11-27","impressions":0,"roas":7.0125,"spend":10}],"ext":{"refund_value":30,"refunds":1},"impressions":0,"package_id":"pkg_1","pricing_model":"cpm","rate":0,"roas":7.0125,"spend":10},{"by_action_source":[],"by_creative":[{"by_action_source":[],"by_event_type":[],"clicks":0,"conversion_value":0,"conversions":0,"creative_id":"cr_3","ctr":0,"ext":{"net_conversion_value":-50.25,"refund_value":50.25,"refunds":1},"impressions":1,"roas":0,"spend":0.333333}],"by_event_type":[],"clicks":0,"conversion_value":0,"conversions":0,"ctr":0,"currency":"USD","daily_breakdown":[{"conversion_value":0,"conversions":0,"date":"2026-11-26","impressions":1,"roas":0,"spend":0.333333},{"conversion_value":0,"conversions":0,"date":"2026-11-27","ext":{"net_conversion_value":-50.25},"impressions":0,"spend":0}],"ext":{"net_conversion_value":-50.25,"refund_value":50.25,"refunds":1},"impressions":1,"package_id":"pkg_2","pricing_model":"cpm","rate":333.3333,"roas":0,"spend":0.333333}],"media_buy_id":"mb_a","status":"active","totals":{"by_action_source":[{"action_source":"app","count":1,"value":0},{"action_source":"website","count":2,"value":100.125}],"by_event_type":[{"count":1,"event_type":"lead","value":0},{"count":2,"event_type":"purchase","value":100.125}],"clicks":1,"conversion_value":19.875,"conversions":3,"cost_per_acquisition":3.444444,"ctr":1,"ext":{"refund_value":80.25,"refunds":2},"impressions":1,"roas":1.923387,"spend":10.333333}}],"reporting_period":{"end":"2026-11-27T12:00:00.000Z","start":"2026-11-27T12:00:00.000Z"}}"#
+    static let explained = #"{"attribution":{"exposure":{"creative_id":"cr_2","exposure_id":"pin-click","media_buy_id":"mb_a","package_id":"pkg_1","time":"2026-11-27T10:00:00.000Z","type":"click"},"exposure_id":"pin-click","lag_seconds":7140,"matched_by":"hashed_email","model":"click_through","window_seconds":2419200},"event_id":"pin1","event_source_id":"web","event_time":"2026-11-27T11:59:00.000Z","event_type":"purchase","status":"attributed","window":{"post_click":{"interval":28,"unit":"days"},"post_view":{"interval":1,"unit":"days"}}}"#
+}
+
 /// Event-source health and counters through both sync and the detail door.
 @Suite struct HealthTests {
     @Test func aSilentSourceIsInsufficientWithAnError() async throws {

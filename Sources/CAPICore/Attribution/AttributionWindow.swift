@@ -30,11 +30,6 @@ public struct AttributionWindow: Sendable, Equatable, Hashable {
         }
         return .success(window)
     }
-
-    /// The AdCP form, for capabilities and explanations.
-    public var json: JSONValue {
-        .object(["post_click": postClick.json, "post_view": postView.json])
-    }
 }
 
 /// An AdCP duration (core/duration.json) limited to fixed units.
@@ -61,8 +56,6 @@ public struct WindowDuration: Sendable, Equatable, Hashable {
     }
 
     public var milliseconds: Int64 { Int64(interval) * unit.milliseconds }
-
-    public var json: JSONValue { .object(["interval": .number(Double(interval)), "unit": .string(unit.rawValue)]) }
 
     static func parse(_ value: JSONValue, field: String) -> Result<WindowDuration, AdCPError> {
         guard case .number(let n)? = value["interval"], n >= 1, n.rounded() == n, n <= 3650 * 86_400 else {

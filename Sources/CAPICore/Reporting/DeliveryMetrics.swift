@@ -44,6 +44,12 @@ public struct DeliveryMetrics: Sendable, Equatable {
         }
     }
 
+    /// Adds every tally of one media buy, counting values in `currency`.
+    public mutating func add(_ facts: DeliveryFacts, mediaBuyID: String, currency: String) {
+        for t in facts.exposures where t.mediaBuyID == mediaBuyID { add(t) }
+        for t in facts.conversions where t.mediaBuyID == mediaBuyID { add(t, currency: currency) }
+    }
+
     /// conversion_value ÷ spend; nil without spend.
     public var roas: Double? { spend > 0 && (conversionValue / spend).isFinite ? Self.round(conversionValue / spend) : nil }
     /// `conversion_value` as AdCP reports it, never below 0 (AdCP's bound):
@@ -69,37 +75,11 @@ public struct DeliveryMetrics: Sendable, Equatable {
     /// cleanly. A figure too large for that (a ratio over a near-zero
     /// spend) stays as it is, and one that is not finite reads 0: JSON has
     /// no infinity, and one such figure must not break a whole report.
+    /// A figure that rounds to -0 reads 0.
     public static func round(_ x: Double) -> Double {
         guard x.isFinite else { return 0 }
         let scaled = x * 1_000_000
-        return scaled.isFinite ? scaled.rounded() / 1_000_000 : x
-    }
-
-    /// AdCP delivery-metrics fields.
-    public func adcp(breakdowns: Bool = true) -> [String: JSONValue] {
-        var o: [String: JSONValue] = [
-            "impressions": .number(Double(impressions)), "clicks": .number(Double(clicks)),
-            "spend": .number(Self.round(spend)), "conversions": .number(Double(conversions)),
-            "conversion_value": .number(adcpConversionValue),
-        ]
-        if let adcpROAS { o["roas"] = .number(adcpROAS) }
-        if let costPerAcquisition { o["cost_per_acquisition"] = .number(costPerAcquisition) }
-        if let ctr { o["ctr"] = .number(ctr) }
-        if breakdowns {
-            o["by_event_type"] = .array(byEventType.keys.sorted().map { k in
-                .object(["event_type": .string(k), "count": .number(Double(byEventType[k]?.count ?? 0)),
-                         "value": .number(Self.round(byEventType[k]?.value ?? 0))])
-            })
-            o["by_action_source"] = .array(byActionSource.keys.sorted().map { k in
-                .object(["action_source": .string(k), "count": .number(Double(byActionSource[k]?.count ?? 0)),
-                         "value": .number(Self.round(byActionSource[k]?.value ?? 0))])
-            })
-        }
-        if refunds > 0 {
-            var ext: [String: JSONValue] = ["refunds": .number(Double(refunds)), "refund_value": .number(Self.round(refundValue))]
-            if conversionValue < 0 { ext["net_conversion_value"] = .number(Self.round(conversionValue)) }
-            o["ext"] = .object(ext)
-        }
-        return o
+        let r = scaled.isFinite ? scaled.rounded() / 1_000_000 : x
+        return r == 0 ? 0 : r
     }
 }

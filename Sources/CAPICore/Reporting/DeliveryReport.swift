@@ -8,13 +8,13 @@ public enum DeliveryReport {
     /// One media buy in AdCP's `media_buy_deliveries[]` form.
     public static func adcpDelivery(
         buy: MediaBuy, facts: DeliveryFacts, status: String, dailyBreakdown: Bool
-    ) -> JSONValue {
+    ) -> MediaBuyDelivery {
         let exposures = facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }
         let conversions = facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }
         var totals = DeliveryMetrics()
         exposures.forEach { totals.add($0) }
         conversions.forEach { totals.add($0, currency: buy.currency) }
-        var packages: [JSONValue] = []
+        var packages: [MediaBuyDelivery.Package] = []
         for package in buy.packages {
             var metrics = DeliveryMetrics()
             var creatives: [String: DeliveryMetrics] = [:]
@@ -29,37 +29,21 @@ public enum DeliveryReport {
                 creatives[t.creativeID, default: DeliveryMetrics()].add(t, currency: buy.currency)
                 days[t.day, default: DeliveryMetrics()].add(t, currency: buy.currency)
             }
-            var o = metrics.adcp()
-            o["package_id"] = .string(package.package_id)
-            o["currency"] = .string(buy.currency)
             let model = package.pricing_model ?? "cpm"
-            o["pricing_model"] = .string(model)
-            o["rate"] = .number(package.rate ?? metrics.effectiveRate(model: model))
             let ids = Set(package.creatives.map(\.creative_id)).union(creatives.keys).sorted()
-            o["by_creative"] = .array(ids.map { id in
-                var c = (creatives[id] ?? DeliveryMetrics()).adcp()
-                c["creative_id"] = .string(id)
-                return .object(c)
-            })
-            if dailyBreakdown {
-                o["daily_breakdown"] = .array(days.keys.sorted().map { day in
-                    let m = days[day] ?? DeliveryMetrics()
-                    var d: [String: JSONValue] = [
-                        "date": .string(date(day)), "impressions": .number(Double(m.impressions)),
-                        "spend": .number(DeliveryMetrics.round(m.spend)), "conversions": .number(Double(m.conversions)),
-                        "conversion_value": .number(m.adcpConversionValue),
-                    ]
-                    if let roas = m.adcpROAS { d["roas"] = .number(roas) }
-                    if m.conversionValue < 0 { d["ext"] = .object(["net_conversion_value": .number(DeliveryMetrics.round(m.conversionValue))]) }
-                    return .object(d)
-                })
-            }
-            packages.append(.object(o))
+            packages.append(MediaBuyDelivery.Package(
+                metrics: AdCPDeliveryMetrics(metrics, breakdowns: true),
+                package_id: package.package_id, currency: buy.currency, pricing_model: model,
+                rate: package.rate ?? metrics.effectiveRate(model: model),
+                by_creative: ids.map { id in
+                    MediaBuyDelivery.Creative(metrics: AdCPDeliveryMetrics(creatives[id] ?? DeliveryMetrics(), breakdowns: true), creative_id: id)
+                },
+                daily_breakdown: dailyBreakdown
+                    ? days.keys.sorted().map { MediaBuyDelivery.Day(date: date($0), days[$0] ?? DeliveryMetrics()) } : nil))
         }
-        return .object([
-            "media_buy_id": .string(buy.media_buy_id), "status": .string(status),
-            "totals": .object(totals.adcp()), "by_package": .array(packages),
-        ])
+        return MediaBuyDelivery(
+            media_buy_id: buy.media_buy_id, status: status, totals: AdCPDeliveryMetrics(totals, breakdowns: true),
+            by_package: packages)
     }
 
     /// A flat table: one row per group, ready for a spreadsheet. Grouped by

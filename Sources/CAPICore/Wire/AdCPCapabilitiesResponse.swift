@@ -55,21 +55,11 @@ public struct AdCPCapabilitiesResponse: Encodable, Sendable {
 
     /// Post-click and post-view windows, each a list of AdCP durations.
     public struct Windows: Encodable, Sendable {
-        public var post_click: [Duration]
-        public var post_view: [Duration]
-        public init(post_click: [Duration], post_view: [Duration]) {
+        public var post_click: [AdCPDuration]
+        public var post_view: [AdCPDuration]
+        public init(post_click: [AdCPDuration], post_view: [AdCPDuration]) {
             self.post_click = post_click
             self.post_view = post_view
-        }
-    }
-
-    /// An AdCP duration (core/duration.json).
-    public struct Duration: Encodable, Sendable {
-        public var interval: Int
-        public var unit: String
-        public init(_ d: WindowDuration) {
-            interval = d.interval
-            unit = d.unit.rawValue
         }
     }
 

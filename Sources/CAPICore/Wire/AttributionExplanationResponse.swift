@@ -6,8 +6,8 @@ public struct AttributionExplanationResponse: Encodable, Sendable {
     public var event_id: String
     public var event_time: String
     public var status: String
-    /// The window the conversion was judged by (`AttributionWindow.json`).
-    public var window: JSONValue?
+    /// The window the conversion was judged by.
+    public var window: AdCPAttributionWindow?
     /// The source whose copy of this conversion was counted instead.
     public var duplicate_of: DuplicateOf?
     public var attribution: Attribution?
@@ -58,7 +58,7 @@ public struct AttributionExplanationResponse: Encodable, Sendable {
 
     public init(
         event_source_id: String, event_type: String, event_id: String, event_time: String, status: String,
-        window: JSONValue? = nil, duplicate_of: DuplicateOf? = nil, attribution: Attribution? = nil
+        window: AdCPAttributionWindow? = nil, duplicate_of: DuplicateOf? = nil, attribution: Attribution? = nil
     ) {
         self.event_source_id = event_source_id
         self.event_type = event_type

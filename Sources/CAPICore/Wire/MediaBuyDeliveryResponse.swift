@@ -1,10 +1,9 @@
-/// The AdCP get_media_buy_delivery success body. The metrics objects are
-/// `DeliveryMetrics.adcp` and `DeliveryReport.adcpDelivery`.
+/// The AdCP get_media_buy_delivery success body.
 public struct MediaBuyDeliveryResponse: Encodable, Sendable {
     public var reporting_period: ReportingPeriod
     public var currency: String
-    public var aggregated_totals: [String: JSONValue]
-    public var media_buy_deliveries: [JSONValue]
+    public var aggregated_totals: AggregatedTotals
+    public var media_buy_deliveries: [MediaBuyDelivery]
     /// Media buys asked for by id that are not the caller's.
     public var errors: [AdCPError]?
     public var context: JSONValue?
@@ -18,9 +17,32 @@ public struct MediaBuyDeliveryResponse: Encodable, Sendable {
         }
     }
 
+    /// The buys in the response's currency, summed: no ctr, breakdowns or ext.
+    public struct AggregatedTotals: Encodable, Sendable {
+        public var impressions: Int
+        public var clicks: Int
+        public var spend: Double
+        public var conversions: Int
+        public var conversion_value: Double
+        public var roas: Double?
+        public var cost_per_acquisition: Double?
+        public var media_buy_count: Int
+
+        public init(_ m: DeliveryMetrics, mediaBuyCount: Int) {
+            impressions = m.impressions
+            clicks = m.clicks
+            spend = DeliveryMetrics.round(m.spend)
+            conversions = m.conversions
+            conversion_value = m.adcpConversionValue
+            roas = m.adcpROAS
+            cost_per_acquisition = m.costPerAcquisition
+            media_buy_count = mediaBuyCount
+        }
+    }
+
     public init(
-        reporting_period: ReportingPeriod, currency: String, aggregated_totals: [String: JSONValue],
-        media_buy_deliveries: [JSONValue], errors: [AdCPError]?, context: JSONValue?
+        reporting_period: ReportingPeriod, currency: String, aggregated_totals: AggregatedTotals,
+        media_buy_deliveries: [MediaBuyDelivery], errors: [AdCPError]?, context: JSONValue?
     ) {
         self.reporting_period = reporting_period
         self.currency = currency

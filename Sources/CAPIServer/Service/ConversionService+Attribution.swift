@@ -24,7 +24,7 @@ extension ConversionService {
             var out = AttributionExplanationResponse(
                 event_source_id: e.eventSourceID, event_type: e.eventType, event_id: e.eventID,
                 event_time: RFC3339.format(milliseconds: e.eventTime), status: e.status.rawValue,
-                window: e.window?.json,
+                window: e.window.map(AdCPAttributionWindow.init),
                 duplicate_of: e.duplicateOfSource.map { AttributionExplanationResponse.DuplicateOf(event_source_id: $0) })
             if let d = e.decision {
                 out.attribution = AttributionExplanationResponse.Attribution(

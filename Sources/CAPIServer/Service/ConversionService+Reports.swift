@@ -46,19 +46,14 @@ extension ConversionService {
             let currency = buys.first?.currency ?? "USD"
             var aggregate = DeliveryMetrics()
             for buy in buys where buy.currency == currency {
-                facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { aggregate.add($0) }
-                facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { aggregate.add($0, currency: currency) }
+                aggregate.add(facts, mediaBuyID: buy.media_buy_id, currency: currency)
             }
-            var totals = aggregate.adcp(breakdowns: false)
-            totals["media_buy_count"] = .number(Double(buys.count))
-            totals.removeValue(forKey: "ctr")
-            totals.removeValue(forKey: "ext")
             return .done(MediaBuyDeliveryResponse(
                 reporting_period: .init(
                     start: RFC3339.format(milliseconds: range.from ?? Self.earliest(buys) ?? now),
                     end: RFC3339.format(milliseconds: range.to ?? now)),
                 currency: currency,
-                aggregated_totals: totals,
+                aggregated_totals: .init(aggregate, mediaBuyCount: buys.count),
                 media_buy_deliveries: buys.map { buy in
                     DeliveryReport.adcpDelivery(
                         buy: buy, facts: facts, status: Self.status(of: buy, now: now),
@@ -121,21 +116,13 @@ extension ConversionService {
             }
             let reports = buys.map { buy in
                 var totals = DeliveryMetrics()
-                facts.exposures.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0) }
-                facts.conversions.filter { $0.mediaBuyID == buy.media_buy_id }.forEach { totals.add($0, currency: buy.currency) }
-                let rows = DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions).map { row -> [String: JSONValue] in
-                    var o = row.metrics.adcp(breakdowns: false)
-                    if !spendApplies { for k in ["impressions", "clicks", "spend", "roas", "cost_per_acquisition", "ctr"] { o.removeValue(forKey: k) } }
-                    o.removeValue(forKey: "ext")
-                    o["refunds"] = .number(Double(row.metrics.refunds))
-                    if let day = row.day { o["date"] = .string(DeliveryReport.date(day)) }
-                    if let p = row.packageID { o["package_id"] = .string(p) }
-                    if let c = row.creativeID { o["creative_id"] = .string(c) }
-                    if let t = row.eventType { o["event_type"] = .string(t) }
-                    return o
+                totals.add(facts, mediaBuyID: buy.media_buy_id, currency: buy.currency)
+                let rows = DeliveryReport.rows(buy: buy, facts: facts, groupBy: dimensions).map {
+                    DeliveryRowsResponse.Row($0, spendApplies: spendApplies)
                 }
                 return DeliveryRowsResponse.Report(
-                    media_buy_id: buy.media_buy_id, currency: buy.currency, totals: totals.adcp(), rows: rows)
+                    media_buy_id: buy.media_buy_id, currency: buy.currency, totals: AdCPDeliveryMetrics(totals, breakdowns: true),
+                    rows: rows)
             }
             return .done(DeliveryRowsResponse(
                 group_by: dimensions.map(\.rawValue),

@@ -63,11 +63,9 @@ public final class ConversionService: Sendable {
 
     /// Checks an idempotency key's form (AdCP: 16–255 of `A-Za-z0-9_.:-`).
     static func checkIdempotencyKey(_ key: String?) -> AdCPError? {
-        guard let key else { return nil }
-        if key.utf8.count >= 16, IdentifierRule.urlSafe(maxBytes: 255).allows(key) { return nil }
-        return AdCPError(
-            .invalidRequest, "idempotency_key must be 16 to 255 characters of A-Z a-z 0-9 _ . : - (a UUID works)",
-            field: "idempotency_key")
+        let rule = IdentifierRule.idempotencyKey
+        guard let key, !rule.allows(key) else { return nil }
+        return AdCPError(.invalidRequest, "idempotency_key must be \(rule.requirement) (a UUID works)", field: "idempotency_key")
     }
 
     /// What to answer when a key was already used: the first answer, or 409.
