@@ -182,7 +182,6 @@ enum SQLiteSchema {
         // The same unique key, event id first: ids differ in their first
         // column, so each b-tree comparison stops there instead of walking
         // account, source and type, which all of a sender's events share.
-        // 10,000 inserts cost ≈ 11 ms less from C (docs/benchmarks.md).
         // An existing database rebuilds the index once, as it starts.
         migrator.registerMigration("v3-dedup-id-first") { db in
             try db.execute(sql: """

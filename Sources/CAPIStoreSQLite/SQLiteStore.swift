@@ -32,13 +32,11 @@ public final class SQLiteStore: ConversionStore {
         case bulk
     }
 
-    /// 8 KiB pages. A stored event is about 850 bytes: with four to a page
-    /// (SQLite's 4 KiB default) a large batch costs more to insert and
-    /// commit. But every page an insert touches is written whole to the WAL,
-    /// and random event ids (UUIDs) touch one dedup-index page per event: with
-    /// 16 KiB pages, 1,000-event batches of such ids sustained 30 % fewer
-    /// events per second than with 8 KiB, for no gain on increasing ids
-    /// (docs/benchmarks.md, "Random event ids").
+    /// 8 KiB pages: larger than SQLite's 4 KiB default, since a stored
+    /// event is close to a kilobyte, but not larger still, since every page
+    /// an insert touches is written whole to the WAL and random event ids
+    /// touch one dedup-index page per event (docs/benchmarks.md has the
+    /// measurements).
     static let pageSize = 8_192
     /// Page cache of the server's writer, in KiB: a large batch's dirty pages
     /// stay in memory until its commit instead of spilling into the WAL
@@ -51,8 +49,7 @@ public final class SQLiteStore: ConversionStore {
 
     /// SQLite's memory statistics, off for the process if the first store
     /// opens before any other connection (as in `capi serve`): each of
-    /// SQLite's allocations then skips a global mutex, and 10,000 inserts
-    /// take ≈ 5 ms less from C (docs/benchmarks.md).
+    /// SQLite's allocations then skips a global mutex (docs/benchmarks.md).
     static let memoryStatisticsOff = capi_sqlite_disable_memory_statistics() == SQLITE_OK
 
     /// `event_json(payload)`: a stored event's JSON as it was sent

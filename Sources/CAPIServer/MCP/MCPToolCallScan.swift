@@ -8,8 +8,8 @@ import CAPICore
 /// decoding of them costs seconds, so the MCP door hands these bytes straight
 /// to the service, as the REST door does with its body. The arguments are
 /// skimmed (their extent found by strings and brackets), not read strictly:
-/// the service reads them strictly, and a strict skip of 7 MB here cost
-/// 13–34 ms under load. The rest of the request is read strictly.
+/// the service reads them strictly, and a second strict pass here would
+/// cost as much again. The rest of the request is read strictly.
 struct MCPToolCallScan {
     var id: Range<Int>
     var tool: String

@@ -53,8 +53,8 @@ extension ConversionService {
             case .success(let s): source = s
             case .failure(let e): return Self.failure(.forbidden, e)
             }
-            // Hashing 7 MB costs ~20 ms: only when a key asks for it, and on
-            // another core while the batch is read.
+            // Hashing a large body is costly: only when a key asks for it,
+            // and on another core while the batch is read.
             async let hashed = batch.idempotencyKey == nil ? "" : body.withArrived(RequestFingerprint.compactText)
             if let key = batch.idempotencyKey,
                let record = try await store.idempotencyRecord(accountID: principal.accountID, operation: Self.logEventOperation, key: key) {
@@ -137,8 +137,8 @@ extension ConversionService {
             runs.deliver(validatedRun(body, ranges: ranges[slice], firstIndex: slice.lowerBound, validator: validator), at: index)
         }
         guard slices.count > 1 else { return run(0) }
-        // One core is left to the writer: reading a run (≈ 3 ms) is faster
-        // than storing it, so fewer lanes still keep ahead of the writer,
+        // One core is left to the writer: reading a run is faster than
+        // storing it, so fewer lanes still keep ahead of the writer,
         // and the writer no longer shares its core with them.
         let lanes = Self.validationLanes(runs: slices.count, cores: ProcessInfo.processInfo.activeProcessorCount)
         await withTaskGroup(of: Void.self) { group in

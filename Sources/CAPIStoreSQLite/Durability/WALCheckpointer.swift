@@ -9,8 +9,7 @@ import Synchronization
 ///
 /// By default SQLite checkpoints inside the commit that takes the WAL past
 /// 1,000 pages, so the request that happens to cross it also copies the
-/// whole WAL into the database file and waits for its fsync (≈ 100 ms after
-/// a 10,000-event batch). Here the writer's WAL hook only signals, and the
+/// whole WAL into the database file and waits for its fsync. Here the writer's WAL hook only signals, and the
 /// copy runs on a connection of its own in the background (PASSIVE: it never
 /// blocks the writer or readers).
 ///
