@@ -199,6 +199,12 @@ enum SQLiteSchema {
                 CREATE INDEX attributions_by_buy ON attributions(media_buy_id, event_time) WHERE status = 'attributed';
                 """)
         }
+        // Reports read hourly rollups, kept by the exposure and attribution
+        // writes; the migration fills them from the rows already stored.
+        migrator.registerMigration("v5-rollups") { db in
+            try db.execute(sql: SQLiteRollups.createTables)
+            try SQLiteRollups.fill(db)
+        }
         return migrator
     }
 }

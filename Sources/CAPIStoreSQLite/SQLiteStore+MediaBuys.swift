@@ -65,7 +65,7 @@ extension SQLiteStore {
                 ON CONFLICT DO NOTHING
                 """)
             let insertKey = try db.cachedStatement(sql: "INSERT INTO exposure_keys (account_id, key, time, exposure_seq) VALUES (?, ?, ?, ?)")
-            var inserted = 0
+            var inserted: [Exposure] = []
             for e in exposures {
                 let keys = e.keys.map(\.storageKey)
                 insert.setUncheckedArguments([
@@ -74,14 +74,15 @@ extension SQLiteStore {
                 ])
                 try insert.execute()
                 guard db.changesCount > 0 else { continue }
-                inserted += 1
+                inserted.append(e)
                 let seq = db.lastInsertedRowID
                 for key in keys {
                     insertKey.setUncheckedArguments([e.accountID, key, e.time, seq])
                     try insertKey.execute()
                 }
             }
-            return inserted
+            try SQLiteRollups.add(db, ExposureRollupDelta.tally(inserted))
+            return inserted.count
         }
     }
 

@@ -175,6 +175,89 @@ import Testing
         #expect(plan.cursors == AttributionCursors(conversions: 8, exposures: 20))
     }
 
+    // MARK: Conversion rollups
+
+    static func key(_ buy: String, time: Int64 = t0) -> ConversionRollupKey {
+        ConversionRollupKey(
+            account: "acct", mediaBuyID: "mb-\(buy)", packageID: "pkg-\(buy)", creativeID: "cr-\(buy)", hour: time / hour,
+            eventType: "purchase", actionSource: "website", currency: "USD")
+    }
+
+    @Test func aReexaminationMovesTheConversionBetweenBuys() {
+        let later = Self.exposure(11, "new", kind: "impression", at: Self.t0 - Self.hour, key: 1)
+        let earlier = Self.exposure(10, "old", kind: "impression", at: Self.t0 - 2 * Self.hour, key: 1)
+        let moved = AttributionPassInput.Entry(
+            conversion: Self.conversion(1), examination: .again(previous: .attributed), candidates: [earlier, later],
+            credited: ConversionCredit(key: Self.key("old"), value: 10))
+        let plan = AttributionPlanner.plan(Self.input([moved], cursors: AttributionCursors(conversions: 1, exposures: 10), exposuresSeen: 11))
+        #expect(plan.records.first?.exposure?.exposureID == "new")
+        #expect(plan.rollups == [
+            ConversionRollupDelta(key: Self.key("new"), count: 1, value: 10),
+            ConversionRollupDelta(key: Self.key("old"), count: -1, value: -10),
+        ])
+        // The attributed counter did not change: the conversion stays attributed.
+        #expect(plan.counters.isEmpty)
+    }
+
+    @Test func aConversionThatStaysWithItsExposureNetsToNothing() {
+        let click = Self.exposure(10, "c", kind: "click", at: Self.t0 - Self.hour, key: 0)
+        let credited = ConversionCredit(key: Self.key("c"), value: 10)
+        let plan = AttributionPlanner.plan(Self.input([
+            AttributionPassInput.Entry(conversion: Self.conversion(1), examination: .again(previous: .attributed), candidates: [click], credited: credited),
+            AttributionPassInput.Entry(conversion: Self.conversion(2), examination: .rebuilt(previous: .attributed), candidates: [click], credited: credited),
+        ]))
+        #expect(plan.records.map(\.status) == [.attributed, .attributed])
+        #expect(plan.rollups.isEmpty)
+    }
+
+    @Test func newDecisionsAddWithdrawnOnesSubtractAndAHourHoldsTheirSum() {
+        let click = Self.exposure(10, "c", kind: "click", at: Self.t0 - Self.hour, key: 0)
+        let key = ConversionKey(account: "acct", type: "purchase", id: "order-1")
+        var valueless = Self.conversion(3, time: Self.t0 + 30 * 60_000)
+        valueless.value = nil
+        let plan = AttributionPlanner.plan(Self.input([
+            // Attributed before, now a duplicate of seq 1: withdrawn.
+            AttributionPassInput.Entry(
+                conversion: Self.conversion(2, source: "app", id: "order-1"), examination: .rebuilt(previous: .attributed),
+                candidates: [click], credited: ConversionCredit(key: Self.key("c"), value: 10)),
+            Self.entry(valueless, .first, [click]),
+            Self.entry(Self.conversion(4), .first, [click]),
+            Self.entry(Self.conversion(5), .first, []),
+        ], originals: [key: [1]]))
+        #expect(plan.records.map(\.status) == [.duplicate, .attributed, .attributed, .unattributed])
+        // -1 -10, then +1 +0 and +1 +10 in the same hour.
+        #expect(plan.rollups == [ConversionRollupDelta(key: Self.key("c"), count: 1, value: 0)])
+    }
+
+    @Test func rollupHoursRoundDownAndExposuresTallyPerRow() {
+        let start = Self.t0 / Self.hour * Self.hour
+        #expect(RollupHour.of(start) == start / Self.hour)
+        #expect(RollupHour.of(start + Self.hour - 1) == start / Self.hour)
+        #expect(RollupHour.of(-1) == -1)
+        #expect(RollupHour.day(ofHour: 47) == 1)
+        #expect(RollupHour.day(ofHour: -1) == -1)
+        let hour = Self.t0 / Self.hour
+        func exposure(_ id: String, _ kind: Exposure.Kind, buy: String, at time: Int64, cost: Double?) -> Exposure {
+            Exposure(
+                exposureID: id, kind: kind, accountID: "acct", mediaBuyID: buy, packageID: "p", creativeID: "c",
+                time: time, cost: cost, clickID: nil, identifiers: Identifiers())
+        }
+        let deltas = ExposureRollupDelta.tally([
+            exposure("a", .impression, buy: "b2", at: Self.t0, cost: 0.5),
+            exposure("b", .impression, buy: "b1", at: Self.t0 + 1, cost: nil),
+            exposure("c", .click, buy: "b1", at: Self.t0 + 2, cost: 0.25),
+            exposure("d", .impression, buy: "b1", at: Self.t0 + Self.hour, cost: 1),
+        ])
+        func key(_ buy: String, _ h: Int64) -> ExposureRollupKey {
+            ExposureRollupKey(account: "acct", mediaBuyID: buy, packageID: "p", creativeID: "c", hour: h)
+        }
+        #expect(deltas == [
+            ExposureRollupDelta(key: key("b1", hour), impressions: 1, clicks: 1, spend: 0.25),
+            ExposureRollupDelta(key: key("b1", hour + 1), impressions: 1, clicks: 0, spend: 1),
+            ExposureRollupDelta(key: key("b2", hour), impressions: 1, clicks: 0, spend: 0.5),
+        ])
+    }
+
     // MARK: Cursors, horizon, reach
 
     @Test func newConversionsMoveTheConversionsCursorAndTheScanMovesTheExposuresCursor() {

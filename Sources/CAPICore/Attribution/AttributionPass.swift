@@ -118,11 +118,17 @@ public struct AttributionPassInput: Sendable {
         /// The exposures up to the pass's horizon that share a key with the
         /// conversion inside its lookback.
         public var candidates: [CandidateExposure]
+        /// What the conversion's previous decision credited, when it was
+        /// attributed: withdrawn from the rollups if the decision changes.
+        public var credited: ConversionCredit?
 
-        public init(conversion: PendingConversion, examination: Examination, candidates: [CandidateExposure]) {
+        public init(
+            conversion: PendingConversion, examination: Examination, candidates: [CandidateExposure], credited: ConversionCredit? = nil
+        ) {
             self.conversion = conversion
             self.examination = examination
             self.candidates = candidates
+            self.credited = credited
         }
     }
 
@@ -192,7 +198,8 @@ public struct AttributedCounterDelta: Sendable, Hashable {
     }
 }
 
-/// What a pass writes, in one transaction and in this order: clear, index, record, count, move cursors.
+/// What a pass writes, in one transaction and in this order: clear, index,
+/// record, count, roll up, move cursors.
 public struct AttributionPlan: Sendable, Equatable {
     /// Conversions whose earlier decision and indexed keys are deleted first (a rebuild).
     public var cleared: [Int64] = []
@@ -202,6 +209,8 @@ public struct AttributionPlan: Sendable, Equatable {
     public var records: [AttributionRecord] = []
     /// Non-zero counter changes, ordered by account, source and hour.
     public var counters: [AttributedCounterDelta] = []
+    /// Non-zero conversion rollup changes, ordered by key.
+    public var rollups: [ConversionRollupDelta] = []
     public var cursors: AttributionCursors
 
     public init(cursors: AttributionCursors) {

@@ -1,5 +1,5 @@
 /// Plans an attribution pass: cross-source dedup, last-touch decisions,
-/// counter deltas and cursor moves. Pure; a store reads the inputs in bulk
+/// counter and conversion rollup deltas, and cursor moves. Pure; a store reads the inputs in bulk
 /// and writes the plan in one transaction.
 public enum AttributionPlanner {
     /// Exposures examined per pass when looking for conversions they could
@@ -38,6 +38,7 @@ public enum AttributionPlanner {
         // Non-duplicate seqs per key, ascending: the originals with this pass's decisions laid over them.
         var standing = input.originals.mapValues { $0.sorted() }
         var counters: [CounterKey: Int] = [:]
+        var credits: [(credit: ConversionCredit, sign: Int)] = []
 
         for entry in input.entries {
             if case .rebuilt = entry.examination {
@@ -73,10 +74,14 @@ public enum AttributionPlanner {
             if wasAttributed != isAttributed {
                 counters[CounterKey(account: c.account, source: c.source, hour: c.receivedAt / 3_600_000), default: 0] += isAttributed ? 1 : -1
             }
+            // The rollups follow the decision: the old credit out, the new one in.
+            if wasAttributed, let old = entry.credited { credits.append((old, -1)) }
+            if let new = ConversionCredit.of(record) { credits.append((new, 1)) }
         }
         plan.counters = counters.compactMap { key, delta in
             delta == 0 ? nil : AttributedCounterDelta(account: key.account, source: key.source, hour: key.hour, delta: delta)
         }.sorted { a, b in (a.account, a.source, a.hour) < (b.account, b.source, b.hour) }
+        plan.rollups = ConversionRollupDelta.net(credits)
         let lastNew = input.entries.lazy.filter { $0.examination == .first }.map(\.conversion.seq).max()
         plan.cursors = AttributionCursors(
             conversions: max(input.cursors.conversions, lastNew ?? input.cursors.conversions),

@@ -3,7 +3,7 @@ import CAPICore
 /// Everything capi keeps, split by concern. One protocol so every store
 /// passes one conformance suite; every call that touches an account's data
 /// takes its `accountID` first.
-public protocol ConversionStore: AccountStore, EventSourceStore, EventStore, MediaBuyStore, AttributionStore {
+public protocol ConversionStore: AccountStore, EventSourceStore, EventStore, MediaBuyStore, AttributionStore, ReportStore {
     /// What the store tells the service and the attribution worker about
     /// itself: how to size a batch's runs, how to pace attribution.
     var traits: StoreTraits { get }

@@ -69,15 +69,17 @@ struct SQLiteAttributionReads {
         return reached.sorted()
     }
 
-    /// A conversion with the status recorded for it before the pass.
+    /// A conversion with the status recorded for it before the pass, and
+    /// what that decision credited when it attributed it.
     struct Examined {
         var conversion: PendingConversion
         var previous: AttributionStatus?
+        var credited: ConversionCredit?
     }
 
     /// New conversions: after `seq`, in arrival order, at most `limit`.
     func conversions(after seq: Int64, limit: Int) throws -> [PendingConversion] {
-        try readConversions("WHERE seq > ? ORDER BY seq LIMIT ?", withStatus: false) { stmt in
+        try readConversions("WHERE events.seq > ? ORDER BY events.seq LIMIT ?", withStatus: false) { stmt in
             sqlite3_bind_int64(stmt, 1, seq)
             sqlite3_bind_int64(stmt, 2, Int64(limit))
         }.map(\.conversion)
@@ -88,7 +90,7 @@ struct SQLiteAttributionReads {
         var out: [Examined] = []
         out.reserveCapacity(seqs.count)
         for seq in seqs {
-            out += try readConversions("WHERE seq = ?", withStatus: true) { sqlite3_bind_int64($0, 1, seq) }
+            out += try readConversions("WHERE events.seq = ?", withStatus: true) { sqlite3_bind_int64($0, 1, seq) }
         }
         return out
     }
@@ -96,20 +98,25 @@ struct SQLiteAttributionReads {
     /// Conversions examined so far (seq up to `seen`) with event_time in the
     /// range, in arrival order, with their recorded status.
     func conversions(from: Int64, to: Int64, seen: Int64) throws -> [Examined] {
-        try readConversions("WHERE event_time >= ? AND event_time <= ? AND seq <= ? ORDER BY seq", withStatus: true) { stmt in
+        try readConversions(
+            "WHERE events.event_time >= ? AND events.event_time <= ? AND events.seq <= ? ORDER BY events.seq", withStatus: true) { stmt in
             sqlite3_bind_int64(stmt, 1, from)
             sqlite3_bind_int64(stmt, 2, to)
             sqlite3_bind_int64(stmt, 3, seen)
         }
     }
 
-    /// Conversions selected by `condition`, in the statement's order.
+    /// Conversions selected by `condition` (columns named `events.`), in
+    /// the statement's order; with their recorded decision when asked.
     private func readConversions(_ condition: String, withStatus: Bool, bind: (OpaquePointer?) -> Void) throws -> [Examined] {
-        let status = withStatus ? ", (SELECT status FROM attributions WHERE event_seq = events.seq)" : ""
+        let decision = withStatus ? """
+            , a.status, a.media_buy_id, a.package_id, a.creative_id, a.event_time, a.event_type, a.action_source, a.currency, a.value
+            FROM events LEFT JOIN attributions a ON a.event_seq = events.seq
+            """ : " FROM events"
         let statement = try db.cachedStatement(sql: """
-            SELECT seq, account_id, event_source_id, event_type, event_id, event_time, received_at, action_source,
-                value, currency, identity_keys, payload
-            """ + status + " FROM events " + condition)
+            SELECT events.seq, events.account_id, events.event_source_id, events.event_type, events.event_id, events.event_time,
+                events.received_at, events.action_source, events.value, events.currency, events.identity_keys, events.payload
+            """ + decision + " " + condition)
         let stmt = statement.sqliteStatement
         sqlite3_reset(stmt)
         bind(stmt)
@@ -122,10 +129,25 @@ struct SQLiteAttributionReads {
                 receivedAt: SQLiteRow.int64(stmt, 6), actionSource: SQLiteRow.text(stmt, 7),
                 value: SQLiteRow.optionalDouble(stmt, 8), currency: SQLiteRow.text(stmt, 9),
                 keys: Self.storageKeys(stmt, list: 10, payload: 11))
-            let previous = withStatus ? SQLiteRow.text(stmt, 12).flatMap(AttributionStatus.init(rawValue:)) : nil
-            out.append(Examined(conversion: conversion, previous: previous))
+            guard withStatus else {
+                out.append(Examined(conversion: conversion))
+                continue
+            }
+            let previous = SQLiteRow.text(stmt, 12).flatMap(AttributionStatus.init(rawValue:))
+            out.append(Examined(conversion: conversion, previous: previous, credited: previous == .attributed ? Self.credit(conversion, stmt) : nil))
         }
         return out
+    }
+
+    /// What a recorded attributed decision credited (columns 13 to 20), as
+    /// the rollups hold it.
+    private static func credit(_ c: PendingConversion, _ stmt: OpaquePointer?) -> ConversionCredit {
+        ConversionCredit(
+            key: ConversionRollupKey(
+                account: c.account, mediaBuyID: SQLiteRow.text(stmt, 13) ?? "", packageID: SQLiteRow.text(stmt, 14) ?? "",
+                creativeID: SQLiteRow.text(stmt, 15) ?? "", hour: RollupHour.of(SQLiteRow.int64(stmt, 16)),
+                eventType: SQLiteRow.text(stmt, 17) ?? "", actionSource: SQLiteRow.text(stmt, 18), currency: SQLiteRow.text(stmt, 19)),
+            value: SQLiteRow.optionalDouble(stmt, 20) ?? 0)
     }
 
     /// A conversion's keys: from the list stored with it (rows written before
@@ -142,7 +164,7 @@ struct SQLiteAttributionReads {
     /// The planner's input: the conversions with their candidates (exposures
     /// up to the horizon) and the originals recorded for their ConversionKeys.
     func passInput(
-        _ conversions: [(PendingConversion, Examination)], windows: AttributionWindows,
+        _ conversions: [(PendingConversion, Examination, ConversionCredit?)], windows: AttributionWindows,
         cursors: AttributionCursors, exposuresSeen: Int64?, at: Int64
     ) throws -> AttributionPassInput {
         let pending = conversions.map(\.0)
@@ -150,8 +172,9 @@ struct SQLiteAttributionReads {
         let candidates = try self.candidates(pending, windows: windows, horizon: horizon)
         var entries: [AttributionPassInput.Entry] = []
         entries.reserveCapacity(conversions.count)
-        for (n, (conversion, examination)) in conversions.enumerated() {
-            entries.append(AttributionPassInput.Entry(conversion: conversion, examination: examination, candidates: candidates[n]))
+        for (n, (conversion, examination, credited)) in conversions.enumerated() {
+            entries.append(AttributionPassInput.Entry(
+                conversion: conversion, examination: examination, candidates: candidates[n], credited: credited))
         }
         return AttributionPassInput(
             entries: entries, originals: try originals(pending), windows: windows,

@@ -18,6 +18,7 @@ struct SQLiteAttributionWrites {
             counters.attributed = c.delta
             try SQLiteStore.addCounters(db, accountID: c.account, eventSourceID: c.source, at: c.hour * 3_600_000, counters)
         }
+        try SQLiteRollups.apply(db, plan.rollups)
         if plan.cursors.conversions != read.conversions { try setCursor("conversions", plan.cursors.conversions) }
         if plan.cursors.exposures != read.exposures { try setCursor("exposures", plan.cursors.exposures) }
     }

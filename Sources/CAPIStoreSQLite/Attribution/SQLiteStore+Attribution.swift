@@ -35,7 +35,8 @@ extension SQLiteStore {
         }
         let again = try reads.conversions(seqs: reached)
         let new = try reads.conversions(after: cursors.conversions, limit: maxConversions)
-        let conversions = again.map { ($0.conversion, Examination.again(previous: $0.previous)) } + new.map { ($0, Examination.first) }
+        let conversions = again.map { ($0.conversion, Examination.again(previous: $0.previous), $0.credited) }
+            + new.map { ($0, Examination.first, ConversionCredit?.none) }
         let input = try reads.passInput(conversions, windows: windows, cursors: cursors, exposuresSeen: exposuresSeen, at: at)
         try SQLiteAttributionWrites(db: db).apply(AttributionPlanner.plan(input), over: cursors)
         return AttributionProgress(conversions: new.count, reexamined: reached.count)
@@ -48,7 +49,7 @@ extension SQLiteStore {
             let windows = try reads.windows()
             let examined = try reads.conversions(from: from ?? .min, to: to ?? .max, seen: cursors.conversions)
             let input = try reads.passInput(
-                examined.map { ($0.conversion, Examination.rebuilt(previous: $0.previous)) },
+                examined.map { ($0.conversion, Examination.rebuilt(previous: $0.previous), $0.credited) },
                 windows: windows, cursors: cursors, exposuresSeen: nil, at: at)
             try SQLiteAttributionWrites(db: db).apply(AttributionPlanner.plan(input), over: cursors)
             return examined.count

@@ -100,6 +100,8 @@ final class FailingStore: ConversionStore {
         try failIfBroken()
         return try await base.deliveryFacts(accountID: accountID, mediaBuyIDs: mediaBuyIDs, from: from, to: to)
     }
+    func verifyRollups(accountID: String?) async throws -> RollupCheck { try await base.verifyRollups(accountID: accountID) }
+    func rebuildRollups() async throws { try await base.rebuildRollups() }
     func insertExposures(_ exposures: [Exposure], receivedAt: Int64) async throws -> Int {
         try await base.insertExposures(exposures, receivedAt: receivedAt)
     }
