@@ -65,8 +65,17 @@ public final class SQLiteStore: ConversionStore {
     /// `metrics` receives the store's timers (`StoreMetrics`); by default
     /// the process's swift-metrics backend, as bootstrapped before the open.
     /// `logger` hears a refused WAL sync.
-    public init(
+    public convenience init(
         path: String, workload: Workload = .server, metrics: (any MetricsFactory)? = nil, logger: Logger? = nil
+    ) throws {
+        try self.init(path: path, workload: workload, metrics: metrics, logger: logger, walFlush: nil)
+    }
+
+    /// `walFlush`, when given, stands in for the sync of the WAL file: how
+    /// tests make the disk refuse one.
+    init(
+        path: String, workload: Workload, metrics: (any MetricsFactory)?, logger: Logger?,
+        walFlush: (@Sendable () throws -> Void)?
     ) throws {
         _ = Self.memoryStatisticsOff
         let directory = (path as NSString).deletingLastPathComponent
@@ -75,7 +84,9 @@ public final class SQLiteStore: ConversionStore {
         }
         self.workload = workload
         timers = StoreTimers(factory: metrics ?? MetricsSystem.factory)
-        walSyncer = WALSyncer(databasePath: path, timer: timers.walSync, logger: logger)
+        let walTimer = timers.walSync
+        walSyncer = walFlush.map { WALSyncer(timer: walTimer, logger: logger, flush: $0) }
+            ?? WALSyncer(databasePath: path, timer: walTimer, logger: logger)
         walPath = path + "-wal"
         var config = Configuration()
         config.busyMode = .timeout(10)
