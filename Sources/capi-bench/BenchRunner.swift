@@ -16,6 +16,9 @@ struct BenchRunner {
 
     func run() throws -> BenchReport {
         let started = ISO8601DateFormatter().string(from: Date())
+        if options.reportsOnly {
+            return BenchReport(startedAt: started, machine: BenchReport.machine(), config: config(bytesPerEvent: nil), rows: reportRows())
+        }
         var server: CAPIServerProcess?
         let target: BenchTarget
         if let url = options.url, let key = options.key {
@@ -117,15 +120,64 @@ struct BenchRunner {
         server = nil
         let at = rows.firstIndex { $0.id.hasPrefix("5") } ?? rows.endIndex
         rows.insert(contentsOf: attributionRows(), at: at)
+        if options.reportImpressions > 0 { rows += reportRows() }
         return BenchReport(
             startedAt: started, machine: BenchReport.machine(),
-            config: .init(
-                batchEvents: options.batchEvents, sustainedBatchEvents: options.sustainedBatchEvents,
-                clients: options.clients, durationSeconds: options.duration, repetitions: options.repetitions,
-                sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
-                scatteredIDs: options.scatteredIDs, seed: options.seed, bytesPerEvent: (bytesPerEvent * 10).rounded() / 10,
-                target: options.url ?? "spawned capi serve (SQLite, every 200 on disk)"),
+            config: config(bytesPerEvent: (bytesPerEvent * 10).rounded() / 10),
             rows: rows)
+    }
+
+    func config(bytesPerEvent: Double?) -> BenchReport.Config {
+        .init(
+            batchEvents: options.batchEvents, sustainedBatchEvents: options.sustainedBatchEvents,
+            clients: options.clients, durationSeconds: options.duration, repetitions: options.repetitions,
+            sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
+            scatteredIDs: options.scatteredIDs, seed: options.seed, bytesPerEvent: bytesPerEvent,
+            target: options.url ?? "spawned capi serve (SQLite, every 200 on disk)",
+            reportImpressions: options.reportImpressions, reportRepetitions: options.reportRepetitions)
+    }
+
+    /// (6): its own `capi serve`, the exposure feed into one buy, then timed delivery reports.
+    func reportRows() -> [BenchReport.Row] {
+        let n = options.reportImpressions
+        let feedName = "exposure feed, \(n) impressions, NDJSON 100000 rows/request"
+        let deliveryName = "get_media_buy_delivery + daily breakdown (MCP), \(n) imp."
+        let reportName = "GET reports/delivery, \(n) imp."
+        // The bound on reports is stated for 10M impressions; a smaller buy gets no verdict.
+        let atScale = n >= 10_000_000
+        do {
+            let capi = try options.resolvedCAPIPath()
+            log("(6) reports: \(n) impressions, × \(options.reportRepetitions)")
+            let r = try ReportScenario(
+                capiPath: capi, impressions: n, repetitions: options.reportRepetitions, seed: options.seed,
+                keepData: options.keepData
+            ).run(log: log)
+            func check(_ seen: Int?) -> String {
+                guard let seen else { return "impression total unreadable" }
+                return seen == r.expectedImpressions ? "\(seen) impressions" : "\(seen) impressions, expected \(r.expectedImpressions) — MISMATCH"
+            }
+            let mib = { (b: Int?) in b.map { String(format: "%.0f MiB", Double($0) / 1_048_576) } ?? "n/a" }
+            var rows: [BenchReport.Row] = [
+                .measured("6f", feedName, "rows/s", r.feedRates, target: "≥ 250000", pass: r.sustainedRate >= 250_000,
+                          note: String(format: "per request; sustained %.0f rows/s = %d rows ÷ %.1f s of requests; %.1f s wall; %.0f bytes a row",
+                                       r.sustainedRate, r.feedRows, r.feedSeconds, r.loadWallSeconds,
+                                       Double(r.feedBytes) / Double(max(r.feedRows, 1)))),
+                .measured("6a", deliveryName, "ms", r.deliveryMillis, target: "≤ 20 ms at 10M",
+                          pass: atScale ? (Summary(r.deliveryMillis)?.median ?? .infinity) <= 20 : nil,
+                          note: "\(check(r.deliveryImpressions)), \(r.deliveryBytes) bytes"),
+                .measured("6b", reportName, "ms", r.reportMillis, target: "—", pass: nil,
+                          note: "\(check(r.reportImpressions)), \(r.reportBytes) bytes"),
+            ]
+            if let peak = [r.peakRSSLoad, r.peakRSSReports].compactMap({ $0 }).max() {
+                rows.append(.measured("6m", "server peak RSS during (6)", "MiB", [Double(peak) / 1_048_576], target: "≤ 300 MB",
+                                      pass: Double(peak) <= 300e6,
+                                      note: "feed \(mib(r.peakRSSLoad)), reports \(mib(r.peakRSSReports)); VmHWM \(mib(r.hwm))"))
+            }
+            return rows
+        } catch {
+            log("(6) failed: \(error)")
+            return [.unavailable("6", "reports, \(n) impressions", "ms", "≤ 20 ms at 10M", "failed: \(error)")]
+        }
     }
 
     /// (4): its own `capi serve --attribution-interval 0`, then timed `capi attribute`.

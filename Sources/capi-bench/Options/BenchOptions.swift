@@ -15,6 +15,9 @@ struct BenchOptions: Sendable {
     var conversions = 100_000
     var exposures = 1_000_000
     var attributionRepetitions = 3
+    var reportImpressions = 0
+    var reportRepetitions = 11
+    var reportsOnly = false
     var url: String?
     var key: String?
     var serverPID: Int32?
@@ -46,6 +49,14 @@ struct BenchOptions: Sendable {
           --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
           --attribution-repetitions N   timed `capi attribute` runs on copies of one loaded
                                   database (default 3; 0 skips measure 4)
+          --report-impressions N  measure 6: a fresh server, one media buy (3 packages × 2
+                                  creatives), N impressions (+ one click per 50) over 30 days
+                                  through the exposure feed (NDJSON, 100000 rows a request;
+                                  rows/s), then timed get_media_buy_delivery with daily
+                                  breakdown (MCP) and GET /agentic/v1/reports/delivery
+                                  (default 0: skipped)
+          --report-repetitions N  timed calls of each report in measure 6 (default 11)
+          --reports-only          run measure 6 alone (needs --report-impressions)
           --doors rest,mcp        which doors to measure (default both)
           --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
                                   event source must accept purchase, add_to_cart, lead)
@@ -105,6 +116,12 @@ struct BenchOptions: Sendable {
                 let text = try value(name)
                 guard let v = Int(text), v >= 0 else { throw BenchError("--attribution-repetitions must be 0 or more") }
                 o.attributionRepetitions = v
+            case "--report-impressions":
+                let text = try value(name)
+                guard let v = Int(text), v >= 0 else { throw BenchError("--report-impressions must be 0 or more") }
+                o.reportImpressions = v
+            case "--report-repetitions": o.reportRepetitions = try int(name)
+            case "--reports-only": o.reportsOnly = true
             case "--doors":
                 var doors: [IngestDoor] = []
                 for part in try value(name).split(separator: ",") {
@@ -127,6 +144,7 @@ struct BenchOptions: Sendable {
             i += 1
         }
         if (o.url == nil) != (o.key == nil) { throw BenchError("--url and --key go together") }
+        if o.reportsOnly, o.reportImpressions == 0 { throw BenchError("--reports-only needs --report-impressions N") }
         return o
     }
 

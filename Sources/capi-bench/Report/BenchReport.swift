@@ -18,8 +18,12 @@ struct BenchReport: Codable, Sendable {
         var duplicateShare: Double
         var scatteredIDs: Bool
         var seed: UInt64
-        var bytesPerEvent: Double
+        /// nil when no ingestion measure ran (`--reports-only`).
+        var bytesPerEvent: Double?
         var target: String
+        /// Measure 6's size (0: skipped) and timed calls.
+        var reportImpressions: Int
+        var reportRepetitions: Int
     }
 
     /// One line of the table: a figure, its target and the verdict.

@@ -1,0 +1,159 @@
+import CAPICore
+import Foundation
+
+/// (6): the exposure feed into one buy, then delivery reports of that buy.
+///
+/// On its own server and database:
+/// 1. start `capi serve --attribution-interval 0` (no conversions are sent,
+///    so the worker would have nothing to do), create a platform key with the
+///    CLI, `PUT` the media buy of `ReportData`;
+/// 2. stream the feed through `POST /agentic/v1/exposures` (NDJSON, `chunk`
+///    rows a request, one keep-alive connection). Each request is timed from
+///    its first byte sent to its whole 200 read; the body is generated before
+///    the clock starts. The feed's sustained rate is rows ÷ the sum of those
+///    times (the client's generation is left out);
+/// 3. over MCP (`initialize`, `notifications/initialized`, then `tools/call`
+///    on `POST /mcp`, the account key), one untimed and `repetitions` timed
+///    `get_media_buy_delivery` calls for the buy with
+///    `include_package_daily_breakdown: true`;
+/// 4. one untimed and `repetitions` timed
+///    `GET /agentic/v1/reports/delivery?media_buy_id=…` (default grouping,
+///    by package).
+/// Each answer's impression total is checked against the feed's. The
+/// server's resident set is sampled throughout (every 20 ms).
+struct ReportScenario {
+    var capiPath: String
+    var impressions: Int
+    var repetitions: Int
+    var seed: UInt64
+    var keepData: Bool
+    var chunk = 100_000
+
+    struct Result: Sendable {
+        /// Rows a second of each feed request.
+        var feedRates: [Double]
+        var feedRows: Int
+        /// Sum of the feed's request times.
+        var feedSeconds: Double
+        /// Request body bytes of the whole feed.
+        var feedBytes: Int
+        /// Wall time of the load, generation included.
+        var loadWallSeconds: Double
+        var deliveryMillis: [Double]
+        var reportMillis: [Double]
+        var deliveryImpressions: Int?
+        var reportImpressions: Int?
+        var expectedImpressions: Int
+        var deliveryBytes: Int
+        var reportBytes: Int
+        var peakRSSLoad: Int?
+        var peakRSSReports: Int?
+        var hwm: Int?
+
+        var sustainedRate: Double { feedSeconds > 0 ? Double(feedRows) / feedSeconds : 0 }
+    }
+
+    func run(log: (String) -> Void) throws -> Result {
+        let server = try CAPIServerProcess(capiPath: capiPath, log: log, serveArguments: ["--attribution-interval", "0"])
+        defer { server.stop(keepData: keepData) }
+        let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
+        let platformOutput = try CAPIServerProcess.runCLI(capiPath, ["keys", "create", "--platform", "--database", server.databasePath])
+        guard let platformKey = platformOutput.split(separator: "\n").last.map(String.init), !platformKey.isEmpty else {
+            throw BenchError("`capi keys create --platform` printed no key")
+        }
+        let data = ReportData(impressions: impressions, now: Date().epochMilliseconds, seed: seed)
+        let connection = HTTPConnection(host: target.host, port: target.port)
+        defer { connection.close() }
+        let buy = try connection.send(
+            HTTPRequest(method: "PUT", path: "/agentic/v1/media-buys/\(ReportData.mediaBuyID)", headers: [
+                ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/json"),
+            ]),
+            body: Array(data.mediaBuyBody.utf8))
+        guard (200..<300).contains(buy.status) else { throw BenchError("PUT media buy: HTTP \(buy.status) \(buy.text.prefix(300))") }
+
+        // The feed.
+        let rows = data.rows
+        let expectedImpressions = rows - rows / (data.impressionsPerClick + 1)
+        log("(6) feed: \(expectedImpressions) impressions + \(rows - expectedImpressions) clicks over \(data.days) days, \(chunk) rows a request")
+        var sampler = RSSSampler(pid: server.pid)
+        var rates: [Double] = []
+        var feedSeconds = 0.0
+        var stored = 0
+        var bytes = 0
+        let loadStart = Date()
+        let feedRequest = HTTPRequest(path: "/agentic/v1/exposures", headers: [
+            ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/x-ndjson"),
+        ])
+        for (n, lower) in stride(from: 0, to: rows, by: chunk).enumerated() {
+            let range = lower..<min(lower + chunk, rows)
+            let body = data.chunk(range)
+            bytes += body.count
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reply = try connection.send(feedRequest, body: body)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            guard reply.status == 200, let processed = ReplyScanner.integer(after: "exposures_processed", in: reply.body) else {
+                throw BenchError("POST exposures: HTTP \(reply.status) \(reply.text.prefix(300))")
+            }
+            if ReplyScanner.contains(reply.body, "failures") { throw BenchError("exposure rows refused: \(reply.text.prefix(300))") }
+            stored += processed
+            feedSeconds += seconds
+            rates.append(Double(range.count) / seconds)
+            if n % 10 == 9 || range.upperBound == rows {
+                log(String(format: "  %d rows stored, this request %.0f rows/s, so far %.0f rows/s", stored, Double(range.count) / seconds, Double(stored) / feedSeconds))
+            }
+        }
+        let loadWall = Date().timeIntervalSince(loadStart)
+        let peakLoad = sampler.stop()
+        guard stored == rows else { throw BenchError("only \(stored) of \(rows) exposure rows stored") }
+        log(String(format: "(6) feed: %d rows (%.0f bytes a row) in %.1f s of requests (%.1f s wall): %.0f rows/s",
+                   rows, Double(bytes) / Double(max(rows, 1)), feedSeconds, loadWall, Double(rows) / feedSeconds))
+
+        // The reports.
+        sampler = RSSSampler(pid: server.pid)
+        let mcp = HTTPConnection(host: target.host, port: target.port)
+        defer { mcp.close() }
+        let session = try MCPSession.initialize(mcp, key: target.key)
+        let mcpRequest = IngestDoor.mcp.request(key: target.key, session: session)
+        let call = Array(#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_media_buy_delivery","arguments":{"media_buy_ids":["\#(ReportData.mediaBuyID)"],"include_package_daily_breakdown":true}}}"#.utf8)
+        var deliveryMillis: [Double] = []
+        var deliveryReply: HTTPReply?
+        for r in 0...repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reply = try mcp.send(mcpRequest, body: call)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            guard reply.status == 200, !ReplyScanner.contains(reply.body, #""isError":true"#),
+                  !ReplyScanner.contains(reply.body, #""error":{"#) else {
+                throw BenchError("get_media_buy_delivery: HTTP \(reply.status) \(reply.text.prefix(300))")
+            }
+            if r > 0 { deliveryMillis.append(ms) }
+            deliveryReply = reply
+        }
+        let report = HTTPRequest(method: "GET", path: "/agentic/v1/reports/delivery?media_buy_id=\(ReportData.mediaBuyID)",
+                                 headers: [("Authorization", "Bearer \(target.key)")])
+        var reportMillis: [Double] = []
+        var reportReply: HTTPReply?
+        for r in 0...repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let reply = try connection.send(report, body: [])
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            guard reply.status == 200 else { throw BenchError("GET reports/delivery: HTTP \(reply.status) \(reply.text.prefix(300))") }
+            if r > 0 { reportMillis.append(ms) }
+            reportReply = reply
+        }
+        let peakReports = sampler.stop()
+        let hwm = ProcessMemory.read(pid: server.pid)?.hwm
+        let deliveryImpressions = deliveryReply.flatMap { ReplyScanner.integer(after: "impressions", following: "aggregated_totals", in: $0.body) }
+        let reportImpressions = reportReply.flatMap { ReplyScanner.integer(after: "impressions", following: "totals", in: $0.body) }
+        log(String(format: "(6) get_media_buy_delivery (daily breakdown, MCP): median %.2f ms, %d bytes, %@ impressions",
+                   Summary(deliveryMillis)?.median ?? 0, deliveryReply?.body.count ?? 0, deliveryImpressions.map(String.init) ?? "?"))
+        log(String(format: "(6) GET reports/delivery: median %.2f ms, %d bytes, %@ impressions",
+                   Summary(reportMillis)?.median ?? 0, reportReply?.body.count ?? 0, reportImpressions.map(String.init) ?? "?"))
+        return Result(
+            feedRates: rates, feedRows: rows, feedSeconds: feedSeconds, feedBytes: bytes, loadWallSeconds: loadWall,
+            deliveryMillis: deliveryMillis, reportMillis: reportMillis,
+            deliveryImpressions: deliveryImpressions, reportImpressions: reportImpressions,
+            expectedImpressions: expectedImpressions,
+            deliveryBytes: deliveryReply?.body.count ?? 0, reportBytes: reportReply?.body.count ?? 0,
+            peakRSSLoad: peakLoad > 0 ? peakLoad : nil, peakRSSReports: peakReports > 0 ? peakReports : nil, hwm: hwm)
+    }
+}
