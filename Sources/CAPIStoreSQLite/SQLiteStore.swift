@@ -170,11 +170,11 @@ public final class SQLiteStore: ConversionStore {
 
     /// One writer: runs grow from short to steady, so the writer waits
     /// little for the first; attribution gets a small share while clients send.
-    public var traits: StoreTraits {
-        StoreTraits(
-            runs: RunSizes(leading: [250, 400, 650], steady: 1_000),
-            attribution: .singleWriter(pass: .milliseconds(10), maxRest: 19))
-    }
+    public var traits: StoreTraits { Self.traits }
+
+    static let traits = StoreTraits(
+        runs: RunSizes(leading: [250, 400, 650], steady: 1_000),
+        attribution: .singleWriter(pass: .milliseconds(10), maxRest: 19))
 
     /// Fails once a WAL sync was refused (no write can be acknowledged), or
     /// when the database does not answer.

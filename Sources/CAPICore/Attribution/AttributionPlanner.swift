@@ -72,7 +72,7 @@ public enum AttributionPlanner {
             plan.records.append(record)
             let isAttributed = record.status == .attributed
             if wasAttributed != isAttributed {
-                counters[CounterKey(account: c.account, source: c.source, hour: c.receivedAt / 3_600_000), default: 0] += isAttributed ? 1 : -1
+                counters[CounterKey(account: c.account, source: c.source, hour: RollupHour.of(c.receivedAt)), default: 0] += isAttributed ? 1 : -1
             }
             // The rollups follow the decision: the old credit out, the new one in.
             if wasAttributed, let old = entry.credited { credits.append((old, -1)) }

@@ -16,7 +16,7 @@ struct SQLiteAttributionWrites {
         for c in plan.counters {
             var counters = SourceCounters()
             counters.attributed = c.delta
-            try SQLiteStore.addCounters(db, accountID: c.account, eventSourceID: c.source, at: c.hour * 3_600_000, counters)
+            try SQLiteStore.addCounters(db, accountID: c.account, eventSourceID: c.source, at: c.hour * RollupHour.milliseconds, counters)
         }
         try SQLiteRollups.apply(db, plan.rollups)
         if plan.cursors.conversions != read.conversions { try setCursor("conversions", plan.cursors.conversions) }
