@@ -205,6 +205,21 @@ enum SQLiteSchema {
             try db.execute(sql: SQLiteRollups.createTables)
             try SQLiteRollups.fill(db)
         }
+        // Dedup moves to its own small-page file (`EventIDIndex`), which
+        // knows the main file by the id in `store_meta`; its entries are
+        // made when the store opens. Reports read the rollups, so the
+        // indexes by media buy only cost every exposure and attribution.
+        migrator.registerMigration("v6-dedup-index-file") { db in
+            try db.execute(sql: """
+                CREATE TABLE store_meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+                DROP INDEX events_dedup;
+                DROP INDEX exposures_by_buy;
+                DROP INDEX attributions_by_buy;
+                """)
+            var generator = SystemRandomNumberGenerator()
+            let id = (0..<16).map { _ in String(Int(UInt8.random(in: .min ... .max, using: &generator)) | 0x100, radix: 16).dropFirst() }.joined()
+            try db.execute(sql: "INSERT INTO store_meta (name, value) VALUES ('store_id', ?)", arguments: [id])
+        }
         return migrator
     }
 }

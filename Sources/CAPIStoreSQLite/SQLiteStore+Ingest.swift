@@ -24,17 +24,28 @@ extension SQLiteStore {
         }
     }
 
-    /// The hot path: events go in `rowsPerInsert` to a statement, bound
+    /// The hot path. Each run's events first claim their entries in the
+    /// dedup index (`EventIDIndex`), `rowsPerInsert` to a statement, each
+    /// with the seq it will be stored under; the ones whose claim went
+    /// through are new and go in `rowsPerInsert` to a statement, bound
     /// through SQLite's C API so no per-event argument arrays or payload
-    /// copies are made: strings are bound from each event's text, payloads
-    /// from its run's `payloads`. Runs are written as they arrive, while
-    /// later ones are still being validated.
+    /// copies are made. A claim refused by a taken hash is settled after the
+    /// run's inserts, key against stored key: a duplicate, or (rarely) a new
+    /// event whose hash another key holds. Runs are written as they arrive,
+    /// while later ones are still being validated.
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let many = try db.cachedStatement(sql: insertEventsSQL).sqliteStatement
         let one = try db.cachedStatement(sql: insertEventSQL).sqliteStatement
         let connection = db.sqliteConnection
-        var inserted = 0
+        guard let hashKey = try EventIDIndex.hashKey(db) else {
+            throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the dedup index has no key: the store was not migrated")
+        }
+        var claims = try EventClaims(
+            db, places: EventPlaces(key: hashKey), accountID: batch.accountID, eventSourceID: batch.eventSourceID,
+            rowsPerStatement: rowsPerInsert)
         var accepted = 0
+        var inserted = 0
+        var lastStored: Int64?
         defer {
             for stmt in [many, one] {
                 sqlite3_reset(stmt)
@@ -51,20 +62,42 @@ extension SQLiteStore {
             accepted += validated.accepted.count
             try validated.withPayloads { payloads in
                 try validated.accepted.withUnsafeBufferPointer { events in
-                    var start = events.startIndex
-                    while start < events.endIndex {
-                        let rows = events.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
-                        let stmt = rows == 1 ? one : many
-                        try bindRows(stmt, events[start..<start + rows], row: 0, payloads: payloads) {
-                            try SQLiteRow.execute(stmt, db)
-                            inserted += Int(sqlite3_changes(connection))
-                            sqlite3_reset(stmt)
+                    func store(_ rows: ArraySlice<EventClaims.Row>) throws {
+                        var start = rows.startIndex
+                        while start < rows.endIndex {
+                            let count = rows.endIndex - start >= rowsPerInsert ? rowsPerInsert : 1
+                            let stmt = count == 1 ? one : many
+                            try bindRows(stmt, events, rows[start..<start + count], row: 0, payloads: payloads) {
+                                try SQLiteRow.execute(stmt, db)
+                                sqlite3_reset(stmt)
+                            }
+                            // The seqs SQLite gave are the ones claimed in the index.
+                            guard sqlite3_last_insert_rowid(connection) == rows[start + count - 1].seq else {
+                                throw DatabaseError(
+                                    resultCode: .SQLITE_INTERNAL, message: "events were stored under other seqs than the dedup index holds")
+                            }
+                            start += count
                         }
-                        start += rows
+                        inserted += rows.count
+                        if let last = rows.last?.seq { lastStored = max(lastStored ?? last, last) }
+                    }
+                    let (fresh, contested) = try claims.claim(events, db)
+                    try store(fresh[...])
+                    for row in contested {
+                        let e = events[row.index]
+                        let key = EventDedupKey(
+                            accountID: batch.accountID, eventSourceID: batch.eventSourceID,
+                            eventType: e.eventType.rawValue, eventID: e.text.string(e.eventIDSpan))
+                        guard try EventIDIndex.storedSeq(db, place: row.place, key: key) == nil else { continue }
+                        var row = row
+                        row.seq = claims.takeSeq()
+                        try store([row][...])
+                        try EventIDIndex.addEntry(db, place: row.place, seq: row.seq)
                     }
                 }
             }
         }
+        if let lastStored { try EventIDIndex.setCovered(db, lastStored) }
         var counters = batch.runs.report.counters
         counters.accepted = accepted
         counters.duplicates = accepted - inserted
@@ -73,8 +106,8 @@ extension SQLiteStore {
         return IngestCounts(inserted: inserted, duplicates: accepted - inserted)
     }
 
-    /// Events per insert statement. A statement of many rows keeps its
-    /// cursors on the table and the dedup index open from one row to the
+    /// Events (and claims) per statement. A statement of many rows keeps its
+    /// cursors on the table and its indexes open from one row to the
     /// next, where a one-row statement opens them, seeks the table's end and
     /// closes them again for every event (docs/benchmarks.md has the
     /// figures).
@@ -87,8 +120,7 @@ extension SQLiteStore {
 
     /// `INSERT … VALUES (…), (…), …` for `rows` events. Account, source and
     /// arrival time are ?1–?3 in every row; each row's own values follow,
-    /// `parametersPerEvent` of them (`bindRows`). A repeated event, within
-    /// the statement or with one stored before, is skipped.
+    /// `parametersPerEvent` of them (`bindRows`). The seq is SQLite's next.
     static func insertSQL(rows: Int) -> String {
         let values = (0..<Int32(rows)).map { row in
             let p = 4 + row * parametersPerEvent
@@ -98,25 +130,26 @@ extension SQLiteStore {
             INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at,
                 action_source, value, currency, order_id, click_id, click_id_type, payload)
             VALUES \(values.joined(separator: ", "))
-            ON CONFLICT DO NOTHING
             """
     }
 
-    /// Binds `events` to the rows of `stmt` from `row` on, then runs `step`.
-    /// An event's strings are bound in place from its text, whose bytes stay
-    /// put only inside `withUnsafeBufferPointer`: so each row's binding nests
-    /// inside the one before, and the step runs inside them all.
+    /// Binds `rows` (events of `events` by index) to the rows of `stmt` from
+    /// `row` on, then runs `step`. An event's strings are bound in place from
+    /// its text, whose bytes stay put only inside `withUnsafeBufferPointer`:
+    /// so each row's binding nests inside the one before, and the step runs
+    /// inside them all.
     static func bindRows(
-        _ stmt: OpaquePointer?, _ events: Slice<UnsafeBufferPointer<ConversionEvent>>, row: Int32,
-        payloads: StoredPayloads, then step: () throws -> Void
+        _ stmt: OpaquePointer?, _ events: UnsafeBufferPointer<ConversionEvent>, _ rows: ArraySlice<EventClaims.Row>,
+        row: Int32, payloads: StoredPayloads, then step: () throws -> Void
     ) throws {
-        guard let e = events.first else { return try step() }
+        guard let first = rows.first else { return try step() }
+        let e = events[first.index]
         let p = 4 + row * parametersPerEvent
         SQLiteBind.text(stmt, p, e.eventType.rawValue)
         sqlite3_bind_int64(stmt, p + 2, e.eventTime)
         SQLiteBind.text(stmt, p + 3, e.actionSource?.rawValue)
         SQLiteBind.double(stmt, p + 4, e.value)
-        let payload = payloads[events.startIndex]
+        let payload = payloads[first.index]
         sqlite3_bind_blob(stmt, p + 9, payload.baseAddress, Int32(payload.count), nil)
         try e.text.bytes.withUnsafeBufferPointer { text in
             SQLiteBind.text(stmt, p + 1, text, e.eventIDSpan)
@@ -124,7 +157,7 @@ extension SQLiteStore {
             SQLiteBind.text(stmt, p + 6, text, e.orderIDSpan)
             SQLiteBind.text(stmt, p + 7, text, e.identifierSpans.clickID)
             SQLiteBind.text(stmt, p + 8, text, e.identifierSpans.clickIDType)
-            try bindRows(stmt, events.dropFirst(), row: row + 1, payloads: payloads, then: step)
+            try bindRows(stmt, events, rows.dropFirst(), row: row + 1, payloads: payloads, then: step)
         }
     }
 

@@ -9,7 +9,10 @@ extension SQLiteStore {
     /// where no reader holds it back, and the connections are closed.
     public func close() async throws {
         try await walSyncer.sync()
-        _ = try? await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        _ = try? await pool.writeWithoutTransaction { db in
+            try db.checkpoint(.truncate)
+            try db.checkpoint(.truncate, on: EventIDIndex.schema)
+        }
         try pool.close()
     }
 }

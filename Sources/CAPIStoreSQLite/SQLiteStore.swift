@@ -20,6 +20,8 @@ public final class SQLiteStore: ConversionStore {
     let timers: StoreTimers
     /// The write-ahead log, whose size `status()` reports.
     let walPath: String
+    /// Hears what `migrate` had to mend in the dedup index.
+    let logger: Logger?
 
     /// How a process uses the store, which decides its memory settings.
     public enum Workload: Sendable {
@@ -34,9 +36,9 @@ public final class SQLiteStore: ConversionStore {
 
     /// 8 KiB pages: larger than SQLite's 4 KiB default, since a stored
     /// event is close to a kilobyte, but not larger still, since every page
-    /// an insert touches is written whole to the WAL and random event ids
-    /// touch one dedup-index page per event (docs/benchmarks.md has the
-    /// measurements).
+    /// an insert touches is written whole to the WAL. The dedup index, which
+    /// random event ids touch at random, has small pages in a file of its
+    /// own (`EventIDIndex`).
     static let pageSize = 8_192
     /// Page cache of the server's writer, in KiB: a large batch's dirty pages
     /// stay in memory until its commit instead of spilling into the WAL
@@ -88,9 +90,11 @@ public final class SQLiteStore: ConversionStore {
         walSyncer = walFlush.map { WALSyncer(timer: walTimer, logger: logger, flush: $0) }
             ?? WALSyncer(databasePath: path, timer: walTimer, logger: logger)
         walPath = path + "-wal"
+        self.logger = logger
         var config = Configuration()
         config.busyMode = .timeout(10)
-        let checkpointer = WALCheckpointer(path: path)
+        let dedupPath = EventIDIndex.path(besideDatabase: path)
+        let checkpointer = WALCheckpointer(path: path, attached: [(EventIDIndex.schema, dedupPath)])
         config.prepareDatabase { db in
             db.add(function: Self.eventJSON)
             // Takes effect only while the file is new (the writer opens first);
@@ -98,11 +102,15 @@ public final class SQLiteStore: ConversionStore {
             try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
             // A WAL left at 64 MiB after it restarts, not at its peak.
             try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+            try EventIDIndex.attach(db, path: dedupPath)
             if workload == .bulk {
                 try db.execute(sql: "PRAGMA mmap_size = \(Self.bulkMmapBytes); PRAGMA cache_size = -\(Self.bulkCacheKiB)")
             }
             if let connection = db.sqliteConnection {
-                checkpointer.install(on: connection, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? Self.pageSize)
+                checkpointer.install(on: connection, pageSizes: [
+                    "main": try Int.fetchOne(db, sql: "PRAGMA page_size") ?? Self.pageSize,
+                    EventIDIndex.schema: try Int.fetchOne(db, sql: "PRAGMA \(EventIDIndex.schema).page_size") ?? EventIDIndex.pageSize,
+                ])
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
@@ -111,8 +119,8 @@ public final class SQLiteStore: ConversionStore {
         // and `durableWrite` waits for the WAL's instead. Said again here, once
         // that set-up is done, so the store does not rest on GRDB's default.
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            if workload == .server { try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)") }
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA \(EventIDIndex.schema).synchronous = NORMAL")
+            if workload == .server { try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB); PRAGMA \(EventIDIndex.schema).cache_size = -\(EventIDIndex.writerCacheKiB)") }
         }
     }
 
@@ -163,8 +171,12 @@ public final class SQLiteStore: ConversionStore {
         }
     }
 
+    /// Runs the schema's migrations, then brings the dedup index to the
+    /// stored events (`EventIDIndex.reconcile`).
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(pool)
+        let logger = logger
+        try await pool.write { db in try EventIDIndex.reconcile(db, logger: logger) }
         try await walSyncer.sync()
     }
 

@@ -17,7 +17,14 @@ struct SQLiteStoreFixture {
     static func run(_ body: (SQLiteStoreFixture) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-layout-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("capi.sqlite").path)
+        try await run(at: folder.appendingPathComponent("capi.sqlite").path, body)
+    }
+
+    /// Runs `body` on a migrated store at `path` with account `acme` and
+    /// source `web`, then closes it; the files stay.
+    static func run(at path: String, _ body: (SQLiteStoreFixture) async throws -> Void) async throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let store = try SQLiteStore(path: path)
         try await store.migrate()
         try await store.createAccount(Account(accountID: "acme", name: nil, createdAt: now))
         try await store.upsertEventSource(EventSource(

@@ -35,42 +35,49 @@ import Testing
     }
 }
 
-/// The v3 migration re-creates the dedup index event id first, on a
-/// database that already holds events, and keeps both rows and uniqueness.
+/// Migrations over databases that already hold rows.
 @Suite struct SQLiteMigrationTests {
-    @Test func theDedupIndexLeadsWithTheEventIDAndStillRefusesRepeats() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-migration-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
-        try SQLiteSchema.migrator.migrate(store.pool, upTo: "v2-attribution")
-        let insert = """
-            INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at, payload)
-            VALUES (?, 'web', 'purchase', ?, 0, 0, x'7B7D') ON CONFLICT DO NOTHING
-            """
+    /// `v6-dedup-index-file` drops the dedup index of the events table and
+    /// the indexes by media buy; the dedup index file, made as the store
+    /// opens, covers the events stored before, across accounts.
+    @Test func eventsStoredBeforeTheDedupIndexFileAreCoveredByIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-migration-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("capi.sqlite").path)
+        try SQLiteSchema.migrator.migrate(store.pool, upTo: "v5-rollups")
         try await store.pool.write { db in
             for (account, id) in [("acme", "o-1"), ("acme", "o-2"), ("globex", "o-1")] {
-                try db.execute(sql: insert, arguments: [account, id])
+                try db.execute(sql: """
+                    INSERT INTO events (account_id, event_source_id, event_type, event_id, event_time, received_at, payload)
+                    VALUES (?, 'web', 'purchase', ?, 0, 0, x'7B7D')
+                    """, arguments: [account, id])
             }
         }
         try await store.migrate()
-        let columns = try await store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('events_dedup') ORDER BY seqno")
+        let (indexes, covered, entries) = try await store.pool.read { db in
+            (
+                try String.fetchAll(db, sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'index'
+                    AND name IN ('events_dedup', 'exposures_by_buy', 'attributions_by_buy')
+                    """),
+                try EventIDIndex.covered(db),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM dedup.event_ids")
+            )
         }
-        #expect(columns == ["event_id", "event_type", "event_source_id", "account_id"])
-        let changes = try await store.pool.write { db in
-            try db.execute(sql: insert, arguments: ["acme", "o-1"])  // a repeat
-            let repeatChanges = db.changesCount
-            try db.execute(sql: insert, arguments: ["acme", "o-3"])  // new
-            return (repeatChanges, db.changesCount)
-        }
-        #expect(changes.0 == 0 && changes.1 == 1)
-        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") } == 4)
+        #expect(indexes.isEmpty)
+        #expect(covered == 3 && entries == 3)
+        try await store.createAccount(Account(accountID: "acme", name: nil, createdAt: 0))
+        try await store.upsertEventSource(EventSource(
+            accountID: "acme", eventSourceID: "web", config: EventSourceConfig(), createdAt: 0, updatedAt: 0))
+        let fixture = SQLiteStoreFixture(folder: folder, store: store)
+        let counts = try await fixture.ingest(events: [SQLiteStoreFixture.purchase("o-1"), SQLiteStoreFixture.purchase("o-3")])
+        #expect(counts == IngestCounts(inserted: 1, duplicates: 1))
+        try await store.close()
     }
 
-    /// The v4 migration keeps only attributed conversions in the index by
-    /// media buy, on a database that already holds attributions, and the
-    /// delivery report's query still reads through it.
-    @Test func theIndexByMediaBuyHoldsOnlyAttributedConversions() async throws {
+    /// Attributions stored before the rollups and before v6 still count in
+    /// delivery reports after every migration has run.
+    @Test func attributionsStoredBeforeTheRollupsStillCount() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("capi-migration-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteStore(path: directory.appendingPathComponent("capi.sqlite").path)
@@ -85,19 +92,6 @@ import Testing
             }
         }
         try await store.migrate()
-        let (partial, plan, rows) = try await store.pool.read { db in
-            (
-                try Bool.fetchOne(db, sql: "SELECT partial FROM pragma_index_list('attributions') WHERE name = 'attributions_by_buy'"),
-                try Row.fetchAll(db, sql: """
-                    EXPLAIN QUERY PLAN SELECT COUNT(*) FROM attributions
-                    WHERE status = 'attributed' AND media_buy_id IN ('mb-1', 'mb-2') AND event_time >= 0 AND event_time < 9999
-                    """).map { $0["detail"] as String? ?? "" }.joined(separator: " "),
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attributions INDEXED BY attributions_by_buy WHERE status = 'attributed'")
-            )
-        }
-        #expect(partial == true)
-        #expect(plan.contains("attributions_by_buy"), "\(plan)")
-        #expect(rows == 2)
         let report = try await store.deliveryFacts(accountID: "acme", mediaBuyIDs: ["mb-1", "mb-2"], from: nil, to: nil)
         #expect(report.conversions.map(\.count).reduce(0, +) == 2)
     }

@@ -60,10 +60,9 @@ extension SQLiteStore {
         accountID: String, eventSourceID: String, eventType: String, eventID: String
     ) async throws -> AttributionExplanation? {
         try await pool.read { db in
-            guard let event = try Row.fetchOne(
-                db,
-                sql: "SELECT seq, event_time FROM events WHERE account_id = ? AND event_source_id = ? AND event_type = ? AND event_id = ?",
-                arguments: [accountID, eventSourceID, eventType, eventID])
+            let key = EventDedupKey(accountID: accountID, eventSourceID: eventSourceID, eventType: eventType, eventID: eventID)
+            guard let stored = try EventIDIndex.storedSeq(db, key: key),
+                  let event = try Row.fetchOne(db, sql: "SELECT seq, event_time FROM events WHERE seq = ?", arguments: [stored])
             else { return nil }
             let seq: Int64 = event["seq"]
             var explanation = AttributionExplanation(

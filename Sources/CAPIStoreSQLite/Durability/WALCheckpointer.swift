@@ -25,15 +25,22 @@ final class WALCheckpointer: Sendable {
     let softLimit: Int
     /// WAL bytes past which the committing writer checkpoints itself.
     let hardLimit: Int
-    /// The database's page size: the WAL hook counts pages, the limits are
-    /// bytes (an existing database keeps the page size it was created with).
-    private let pageSize = Atomic<Int>(4_096)
+    /// The page sizes of the main database and the attached ones: the WAL
+    /// hook counts pages, the limits are bytes (an existing database keeps
+    /// the page size it was created with). Each WAL is measured on its own.
+    private let pageSizes = Mutex<[String: Int]>([:])
     private let queue = DispatchQueue(label: "capi.sqlite.checkpoint")
     private let pending = Mutex(false)
     private let connection = Mutex<OpaquePointer?>(nil)
 
-    init(path: String, softLimit: Int = 4 << 20, hardLimit: Int = 64 << 20) {
+    /// Databases attached to the store's connections, by schema name and
+    /// path: the checkpointer's connection attaches them too, so one
+    /// checkpoint copies every WAL.
+    let attached: [(name: String, path: String)]
+
+    init(path: String, attached: [(name: String, path: String)] = [], softLimit: Int = 4 << 20, hardLimit: Int = 64 << 20) {
         self.path = path
+        self.attached = attached
         self.softLimit = softLimit
         self.hardLimit = hardLimit
     }
@@ -42,15 +49,16 @@ final class WALCheckpointer: Sendable {
     /// size is set. The hook does not retain the checkpointer: the store's
     /// configuration, which installs it on every connection it opens, holds
     /// it as long as they live.
-    func install(on connection: OpaquePointer, pageSize: Int) {
-        self.pageSize.store(pageSize, ordering: .relaxed)
+    func install(on connection: OpaquePointer, pageSizes: [String: Int]) {
+        self.pageSizes.withLock { $0 = pageSizes }
         let context = Unmanaged.passUnretained(self).toOpaque()
-        sqlite3_wal_hook(connection, { context, connection, _, pages in
+        sqlite3_wal_hook(connection, { context, connection, schema, pages in
             guard let context else { return SQLITE_OK }
             let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
-            let bytes = Int(pages) * checkpointer.pageSize.load(ordering: .relaxed)
+            let name = schema.map { String(cString: $0) } ?? "main"
+            let bytes = Int(pages) * checkpointer.pageSizes.withLock { $0[name] ?? 4_096 }
             if bytes >= checkpointer.hardLimit {
-                sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                sqlite3_wal_checkpoint_v2(connection, schema, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             } else if bytes >= checkpointer.softLimit {
                 checkpointer.schedule()
             }
@@ -86,6 +94,14 @@ final class WALCheckpointer: Sendable {
                     return
                 }
                 sqlite3_exec(connection, "PRAGMA synchronous = FULL", nil, nil, nil)
+                for database in attached {
+                    var stmt: OpaquePointer?
+                    guard sqlite3_prepare_v2(connection, "ATTACH DATABASE ? AS \(database.name)", -1, &stmt, nil) == SQLITE_OK else { continue }
+                    sqlite3_bind_text(stmt, 1, database.path, -1, SQLiteBind.transient)
+                    sqlite3_step(stmt)
+                    sqlite3_finalize(stmt)
+                    sqlite3_exec(connection, "PRAGMA \(database.name).synchronous = FULL", nil, nil, nil)
+                }
             }
             sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         }
