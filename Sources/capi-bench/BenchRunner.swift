@@ -47,6 +47,7 @@ struct BenchRunner {
                    large.eventCount, Double(large.bytes.count) / 1e6, bytesPerEvent, small.eventCount))
 
         var rows: [BenchReport.Row] = []
+        if options.preload > 0 { rows.append(try preloadRow(small, target)) }
         var restSingle: Summary?
         var restSustained: Summary?
         for door in options.doors {
@@ -127,6 +128,21 @@ struct BenchRunner {
             rows: rows)
     }
 
+    /// `--preload N`: N events stored before any measure, with client tags
+    /// no measure uses; the row says how fast they went in.
+    func preloadRow(_ template: BatchTemplate, _ target: BenchTarget) throws -> BenchReport.Row {
+        let perRound = options.clients * template.eventCount
+        let batches = (options.preload + perRound - 1) / perRound
+        log("(P) preloading \(batches * perRound) events: \(options.clients) clients × \(batches) batches of \(template.eventCount)")
+        let result = try SustainedScenario(
+            door: .rest, template: template, clients: options.clients, duration: 86_400, firstClientTag: 9_000,
+            batchesPerClient: batches
+        ).run(target)
+        log(String(format: "  %d events stored in %.1f s (%.0f events/s)", result.events, result.seconds, result.eventsPerSecond))
+        return .measured("P", "preload, \(result.events) events before the measures", "events/s", [result.eventsPerSecond],
+                         target: "—", pass: nil, note: String(format: "%.1f s", result.seconds))
+    }
+
     func config(bytesPerEvent: Double?) -> BenchReport.Config {
         .init(
             batchEvents: options.batchEvents, sustainedBatchEvents: options.sustainedBatchEvents,
@@ -134,7 +150,8 @@ struct BenchRunner {
             sustainedRepetitions: options.sustainedRepetitions, duplicateShare: options.duplicateShare,
             scatteredIDs: options.scatteredIDs, seed: options.seed, bytesPerEvent: bytesPerEvent,
             target: options.url ?? "spawned capi serve (SQLite, every 200 on disk)",
-            reportImpressions: options.reportImpressions, reportRepetitions: options.reportRepetitions)
+            reportImpressions: options.reportImpressions, reportRepetitions: options.reportRepetitions,
+            preload: options.preload)
     }
 
     /// (6): its own `capi serve`, the exposure feed into one buy, then timed delivery reports.

@@ -16,6 +16,7 @@ struct BenchOptions: Sendable {
     var exposures = 1_000_000
     var attributionRepetitions = 3
     var reportImpressions = 0
+    var preload = 0
     var reportRepetitions = 11
     var reportsOnly = false
     var url: String?
@@ -45,6 +46,9 @@ struct BenchOptions: Sendable {
           --duplicates F          share of each batch's events that repeat the previous batch, 0…1 (default 0)
           --scattered-ids         event ids spread over the key space like random ids (UUIDs),
                                   instead of increasing (default: increasing, as order numbers)
+          --preload N             before measuring, store N events (REST, --clients clients ×
+                                  --sustained-events batches, ids as the run's) so every measure
+                                  runs on a store that already holds them (default 0)
           --seed N                generator seed (default 6)
           --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
           --attribution-repetitions N   timed `capi attribute` runs on copies of one loaded
@@ -121,6 +125,7 @@ struct BenchOptions: Sendable {
                 guard let v = Int(text), v >= 0 else { throw BenchError("--report-impressions must be 0 or more") }
                 o.reportImpressions = v
             case "--report-repetitions": o.reportRepetitions = try int(name)
+            case "--preload": o.preload = try int(name)
             case "--reports-only": o.reportsOnly = true
             case "--doors":
                 var doors: [IngestDoor] = []

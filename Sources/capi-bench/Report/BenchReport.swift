@@ -24,6 +24,8 @@ struct BenchReport: Codable, Sendable {
         /// Measure 6's size (0: skipped) and timed calls.
         var reportImpressions: Int
         var reportRepetitions: Int
+        /// Events stored before the measures (`--preload`; 0: a fresh store).
+        var preload: Int
     }
 
     /// One line of the table: a figure, its target and the verdict.

@@ -9,6 +9,9 @@ struct SustainedScenario {
     var duration: TimeInterval
     /// Client tags start here, so runs never reuse each other's event ids.
     var firstClientTag: Int
+    /// When set, each client stops after this many batches (a preload),
+    /// or at the end of `duration`, whichever comes first.
+    var batchesPerClient: Int? = nil
 
     struct Result: Sendable {
         var eventsPerSecond: Double
@@ -36,6 +39,7 @@ struct SustainedScenario {
             let tag = firstClientTag + c
             let door = self.door
             let duration = self.duration
+            let batchesPerClient = self.batchesPerClient ?? .max
             let thread = Thread {
                 defer { finished.leave() }
                 let connection = HTTPConnection(host: target.host, port: target.port)
@@ -55,7 +59,7 @@ struct SustainedScenario {
                 let deadline = startBox.value + UInt64(duration * 1e9)
                 var local = ClientResults.Local()
                 var sequence = 0
-                while DispatchTime.now().uptimeNanoseconds < deadline {
+                while sequence < batchesPerClient, DispatchTime.now().uptimeNanoseconds < deadline {
                     wrapped.stamp(&body, client: tag, sequence: sequence)
                     sequence += 1
                     let start = DispatchTime.now().uptimeNanoseconds
