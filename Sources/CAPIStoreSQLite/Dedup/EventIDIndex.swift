@@ -36,7 +36,7 @@ enum EventIDIndex {
     static let pageSize = 512
     /// Page cache of the server's writer for the index, in KiB: a batch's
     /// dirtied entries and the upper levels of the tree stay in memory.
-    static let writerCacheKiB = 32 * 1024
+    static let writerCacheKiB = 16 * 1024
 
     static func path(besideDatabase path: String) -> String { path + "-dedup" }
 
