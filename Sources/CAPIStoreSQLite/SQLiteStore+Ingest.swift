@@ -24,15 +24,15 @@ extension SQLiteStore {
         }
     }
 
-    /// The hot path. Each run's events first claim their entries in the
-    /// dedup index (`EventIDIndex`), `rowsPerInsert` to a statement, each
-    /// with the seq it will be stored under; the ones whose claim went
-    /// through are new and go in `rowsPerInsert` to a statement, bound
-    /// through SQLite's C API so no per-event argument arrays or payload
-    /// copies are made. A claim refused by a taken hash is settled after the
-    /// run's inserts, key against stored key: a duplicate, or (rarely) a new
-    /// event whose hash another key holds. Runs are written as they arrive,
-    /// while later ones are still being validated.
+    /// The hot path. Each run's events first claim their places in the
+    /// dedup index (`EventClaims`), each with the seq it will be stored
+    /// under; the ones whose claim went through are new and go in
+    /// `rowsPerInsert` to a statement, bound through SQLite's C API so no
+    /// per-event argument arrays or payload copies are made. A claim refused
+    /// by a taken place is settled after the run's inserts, key against
+    /// stored key: a duplicate, or (rarely) a new event whose place another
+    /// key holds. Runs are written as they arrive, while later ones are
+    /// still being validated.
     static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
         let many = try db.cachedStatement(sql: insertEventsSQL).sqliteStatement
         let one = try db.cachedStatement(sql: insertEventSQL).sqliteStatement
