@@ -5,7 +5,7 @@ import CAPIStore
 struct Attribute: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Attribute pending conversions now, or recompute a range (--rebuild).")
-    @Flag(help: "Recompute conversions already attributed (in the --from/--to event-time range, or all).")
+    @Flag(help: "Recompute conversions already attributed (in the --from/--to event-time range, or all), then verify the delivery rollups (exits 1 if they differ).")
     var rebuild = false
     @Option(help: "Earliest event_time to rebuild (RFC 3339).") var from: String?
     @Option(help: "Latest event_time to rebuild (RFC 3339).") var to: String?
@@ -35,5 +35,10 @@ struct Attribute: AsyncParsableCommand {
             let n = try await store.rebuildAttributions(from: start, to: end, at: nowMilliseconds)
             print("rebuilt \(n) conversions")
         }
+        // A rebuild moves conversions between rollup rows: prove they still
+        // agree with the raw rows.
+        let check = rebuild ? try await store.verifyRollups(accountID: nil) : nil
+        try await store.close()
+        if let check { try Rollups.report(check) }
     }
 }

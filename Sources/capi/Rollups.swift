@@ -21,6 +21,12 @@ struct Rollups: AsyncParsableCommand {
         }
         let check = try await store.verifyRollups(accountID: account)
         try await store.close()
+        try Self.report(check)
+    }
+
+    /// Prints a verification's differences and its verdict; exits 1 when
+    /// the rollups and the raw rows disagree.
+    static func report(_ check: RollupCheck) throws {
         for difference in check.differences { print(difference) }
         print("compared \(check.exposureRows) exposure and \(check.conversionRows) conversion rollup rows: "
             + (check.agrees ? "they agree" : "\(check.differences.count) differ"))
