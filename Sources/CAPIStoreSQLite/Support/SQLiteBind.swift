@@ -21,9 +21,7 @@ enum SQLiteBind {
 
     /// A span of an event's text, bound in place (no copy): `text` must
     /// outlive the statement's step. nil binds NULL; an empty span binds ''.
-    /// With `copy`, SQLite copies the bytes, for a text that may not outlive
-    /// the step.
-    static func text(_ stmt: OpaquePointer?, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>, _ span: TextSpan?, copy: Bool = false) {
+    static func text(_ stmt: OpaquePointer?, _ index: Int32, _ text: UnsafeBufferPointer<UInt8>, _ span: TextSpan?) {
         guard let span else {
             sqlite3_bind_null(stmt, index)
             return
@@ -33,7 +31,7 @@ enum SQLiteBind {
             return
         }
         (base + span.range.lowerBound).withMemoryRebound(to: CChar.self, capacity: span.range.count) {
-            _ = sqlite3_bind_text(stmt, index, $0, Int32(span.range.count), copy ? transient : nil)
+            _ = sqlite3_bind_text(stmt, index, $0, Int32(span.range.count), nil)
         }
     }
 

@@ -40,18 +40,10 @@ struct AttributionScenario {
         defer { server.stop(keepData: keepData) }
         let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
         try BenchRunner.syncEventSource(target)
-        let platformOutput = try CAPIServerProcess.runCLI(capiPath, ["keys", "create", "--platform", "--database", server.databasePath])
-        guard let platformKey = platformOutput.split(separator: "\n").last.map(String.init), !platformKey.isEmpty else {
-            throw BenchError("`capi keys create --platform` printed no key")
-        }
+        let platformKey = try server.createPlatformKey()
         let connection = HTTPConnection(host: target.host, port: target.port)
         defer { connection.close() }
-        let buy = try connection.send(
-            HTTPRequest(method: "PUT", path: "/agentic/v1/media-buys/\(AttributionData.mediaBuyID)", headers: [
-                ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/json"),
-            ]),
-            body: Array(AttributionData.mediaBuyBody.utf8))
-        guard (200..<300).contains(buy.status) else { throw BenchError("PUT media buy: HTTP \(buy.status) \(buy.text.prefix(300))") }
+        try CAPIServerProcess.putMediaBuy(id: AttributionData.mediaBuyID, body: AttributionData.mediaBuyBody, platformKey: platformKey, over: connection)
 
         let data = AttributionData(
             conversions: conversions, exposures: exposures, now: Date().epochMilliseconds, seed: seed)

@@ -57,19 +57,11 @@ struct ReportScenario {
         let server = try CAPIServerProcess(capiPath: capiPath, log: log, serveArguments: ["--attribution-interval", "0"])
         defer { server.stop(keepData: keepData) }
         let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
-        let platformOutput = try CAPIServerProcess.runCLI(capiPath, ["keys", "create", "--platform", "--database", server.databasePath])
-        guard let platformKey = platformOutput.split(separator: "\n").last.map(String.init), !platformKey.isEmpty else {
-            throw BenchError("`capi keys create --platform` printed no key")
-        }
+        let platformKey = try server.createPlatformKey()
         let data = ReportData(impressions: impressions, now: Date().epochMilliseconds, seed: seed)
         let connection = HTTPConnection(host: target.host, port: target.port)
         defer { connection.close() }
-        let buy = try connection.send(
-            HTTPRequest(method: "PUT", path: "/agentic/v1/media-buys/\(ReportData.mediaBuyID)", headers: [
-                ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/json"),
-            ]),
-            body: Array(data.mediaBuyBody.utf8))
-        guard (200..<300).contains(buy.status) else { throw BenchError("PUT media buy: HTTP \(buy.status) \(buy.text.prefix(300))") }
+        try CAPIServerProcess.putMediaBuy(id: ReportData.mediaBuyID, body: data.mediaBuyBody, platformKey: platformKey, over: connection)
 
         // The feed.
         let rows = data.rows

@@ -12,7 +12,7 @@ final class CAPIServerProcess {
     let directory: URL
     let databasePath: String
     private var process: Process
-    private let capiPath: String
+    let capiPath: String
     private let serveArguments: [String]
     private let logURL: URL
 
