@@ -220,6 +220,15 @@ enum SQLiteSchema {
             let id = (0..<16).map { _ in String(Int(UInt8.random(in: .min ... .max, using: &generator)) | 0x100, radix: 16).dropFirst() }.joined()
             try db.execute(sql: "INSERT INTO store_meta (name, value) VALUES ('store_id', ?)", arguments: [id])
         }
+        // Identity keys are filed by a keyed 64-bit hash (`IdentityKeyHashes`,
+        // `ExposureKeyIndex`): three integers an entry in one b-tree instead
+        // of the key's text in a table and again in its index.
+        migrator.registerMigration("v7-exposure-key-hashes") { db in
+            let hashes = try IdentityKeyHashes.create(db)
+            try db.execute(sql: "DROP TABLE exposure_keys")
+            try db.execute(sql: ExposureKeyIndex.createTable)
+            try ExposureKeyIndex.fill(db, hashes: hashes)
+        }
         return migrator
     }
 }

@@ -35,11 +35,14 @@ public struct Exposure: Sendable, Equatable {
     }
 
     /// The keys this exposure can be found by: its sc3clid and its identifiers.
-    public var keys: [IdentityKey] {
+    public var keys: [IdentityKey] { storageKeys.compactMap(IdentityKey.init(storageKey:)) }
+
+    /// `keys` as the texts a store indexes, built without `IdentityKey`s.
+    public var storageKeys: [String] {
         var ids = identifiers
         ids.clickID = nil
-        var keys = IdentityKey.keys(for: ids)
-        if let clickID { keys.insert(IdentityKey(kind: "sc3clid", value: clickID), at: 0) }
+        var keys = IdentityKey.storageKeys(for: ids)
+        if let clickID { keys.insert(IdentityKey(kind: "sc3clid", value: clickID).storageKey, at: 0) }
         return keys
     }
 }

@@ -183,37 +183,36 @@ struct SQLiteAttributionReads {
 
     /// Every exposure up to the horizon that shares a key with a conversion
     /// inside its source's lookback, per conversion. Lookups run sorted by
-    /// (account, key), the index's order, so the b-tree is walked forwards.
+    /// the keys' hashes, the index's order, so the b-tree is walked forwards.
     func candidates(_ conversions: [PendingConversion], windows: AttributionWindows, horizon: Int64) throws -> [[CandidateExposure]] {
         struct Lookup {
+            var hash: Int64
             var key: String
-            var account: String
             var conversion: Int
             var keyIndex: Int
         }
+        let hashes = try IdentityKeyHashes.required(db)
         var lookups: [Lookup] = []
         lookups.reserveCapacity(conversions.count * 4)
         for (n, c) in conversions.enumerated() {
-            for (k, key) in c.keys.enumerated() { lookups.append(Lookup(key: key, account: c.account, conversion: n, keyIndex: k)) }
+            for (k, key) in c.keys.enumerated() {
+                lookups.append(Lookup(hash: hashes.hash(accountID: c.account, storageKey: key), key: key, conversion: n, keyIndex: k))
+            }
         }
-        // Any total order that groups equal keys serves; String's is a byte compare for ASCII.
-        lookups.sort { a, b in a.key != b.key ? a.key < b.key : a.account < b.account }
-        let stmt = try db.cachedStatement(sql: """
-            SELECT e.seq, e.exposure_id, e.kind, e.time, e.media_buy_id, e.package_id, e.creative_id
-            FROM exposure_keys k JOIN exposures e ON e.seq = k.exposure_seq
-            WHERE k.account_id = ? AND k.key = ? AND k.time >= ? AND k.time <= ? AND k.exposure_seq <= ?
-            """).sqliteStatement
+        lookups.sort { a, b in a.hash < b.hash }
+        let stmt = try db.cachedStatement(sql: ExposureKeyIndex.lookupSQL).sqliteStatement
         defer { sqlite3_reset(stmt) }
         let lookbacks = conversions.map { AttributionPlanner.lookback(of: $0, windows: windows) }
         var out = [[CandidateExposure]](repeating: [], count: conversions.count)
         for l in lookups {
             let lookback = lookbacks[l.conversion]
             sqlite3_reset(stmt)
-            SQLiteBind.text(stmt, 1, l.account)
-            SQLiteBind.text(stmt, 2, l.key)
-            sqlite3_bind_int64(stmt, 3, lookback.lowerBound)
-            sqlite3_bind_int64(stmt, 4, lookback.upperBound)
-            sqlite3_bind_int64(stmt, 5, horizon)
+            sqlite3_bind_int64(stmt, 1, l.hash)
+            sqlite3_bind_int64(stmt, 2, lookback.lowerBound)
+            sqlite3_bind_int64(stmt, 3, lookback.upperBound)
+            sqlite3_bind_int64(stmt, 4, horizon)
+            SQLiteBind.text(stmt, 5, conversions[l.conversion].account)
+            SQLiteBind.text(stmt, 6, l.key)
             while try SQLiteRow.step(stmt, db) {
                 out[l.conversion].append(CandidateExposure(
                     keyIndex: l.keyIndex, seq: SQLiteRow.int64(stmt, 0), exposureID: SQLiteRow.text(stmt, 1) ?? "",

@@ -99,10 +99,7 @@ enum EventIDIndex {
 
     /// The secret key of its hash; nil before the first `reconcile`.
     static func hashKey(_ db: Database) throws -> (UInt64, UInt64)? {
-        guard let data = try Data.fetchOne(db, sql: "SELECT value FROM \(schema).meta WHERE name = 'key'"),
-              data.count == 16 else { return nil }
-        let words = data.withUnsafeBytes { raw in (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
-        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
+        SipHash24.key(stored: try Data.fetchOne(db, sql: "SELECT value FROM \(schema).meta WHERE name = 'key'"))
     }
 
     /// The last seq whose event has its entry.
@@ -126,10 +123,8 @@ enum EventIDIndex {
             try db.execute(sql: """
                 DELETE FROM \(schema).event_ids; DELETE FROM \(schema).collisions; DELETE FROM \(schema).meta;
                 """)
-            var generator = SystemRandomNumberGenerator()
-            let key = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             try db.execute(sql: "INSERT INTO \(schema).meta (name, value) VALUES ('key', ?), ('store_id', ?), ('covered', 0)",
-                           arguments: [Data(key), storeID])
+                           arguments: [SipHash24.randomKeyBytes(), storeID])
         }
         let lastEvent = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0
         let covered = try covered(db)

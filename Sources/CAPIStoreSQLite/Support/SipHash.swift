@@ -1,3 +1,5 @@
+import Foundation
+
 /// SipHash-2-4 (Aumasson and Bernstein), a keyed 64-bit hash: with a secret
 /// key, nobody who sends events can choose ids that collide, so the
 /// dedup index's verification reads stay rare whatever clients send.
@@ -56,6 +58,21 @@ struct SipHash24 {
         v2 &+= v3; v3 = v3.rotatedLeft(16); v3 ^= v2
         v0 &+= v3; v3 = v3.rotatedLeft(21); v3 ^= v0
         v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
+    }
+}
+
+extension SipHash24 {
+    /// A new secret key, as the 16 bytes a store keeps.
+    static func randomKeyBytes() -> Data {
+        var generator = SystemRandomNumberGenerator()
+        return Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+
+    /// A key kept as 16 bytes (two little-endian words); nil if it is not.
+    static func key(stored data: Data?) -> (UInt64, UInt64)? {
+        guard let data, data.count == 16 else { return nil }
+        let words = data.withUnsafeBytes { raw in (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) }
+        return (UInt64(littleEndian: words.0), UInt64(littleEndian: words.1))
     }
 }
 
