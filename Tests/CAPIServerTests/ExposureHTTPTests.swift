@@ -135,6 +135,63 @@ import Testing
         }
     }
 
+    /// Each member of the wrong kind fails its own row, named by its field;
+    /// null is an absent member and unknown members are ignored.
+    @Test func theFeedNamesEachMistypedMember() async throws {
+        try await AttributionTests.world { w in
+            let base = #""type":"impression","media_buy_id":"mb_a","package_id":"pkg_1","creative_id":"cr_1","time":"2026-11-27T10:00:00Z""#
+            let rows = [
+                #"{"exposure_id":"t0",\#(base),"cost":"1.5"}"#,
+                #"{"exposure_id":7,\#(base)}"#,
+                #"{"exposure_id":"t2",\#(base),"uids":{"type":"rampid"}}"#,
+                #"{"exposure_id":"t3",\#(base),"uids":["rampid"]}"#,
+                #"{"exposure_id":"t4",\#(base),"uids":[{"type":"rampid","value":5}]}"#,
+                #"{"exposure_id":"t5",\#(base),"client_ip":["1.2.3.4"]}"#,
+                #"["t6"]"#,
+                #"{"exposure_id":"t7",\#(base),"hashed_email":null,"cost":null,"note":{"any":[1,2]},"uids":null}"#,
+            ]
+            let reply = try await w.server.request(
+                "POST", "/agentic/v1/exposures", key: w.platform, body: Data(rows.joined(separator: "\n").utf8),
+                contentType: "application/x-ndjson")
+            #expect(reply.status == 200)
+            #expect(reply.json["exposures_processed"]?.intValue == 1)
+            let fields = reply.json["failures"]?.arrayValue?.map { "\($0["index"]?.intValue ?? -1):\($0["field"]?.stringValue ?? "")" }
+            #expect(fields == ["0:cost", "1:exposure_id", "2:uids", "3:uids[0]", "4:uids[0].value", "5:client_ip", "6:"])
+            #expect(try await w.server.storedExposures("acme").map(\.exposure.exposureID) == ["t7"])
+        }
+    }
+
+    /// A feed longer than one run is stored in several transactions: rows
+    /// repeated across runs are stored once, failures keep the feed's own
+    /// indexes, and a syntax error at the very end stores nothing at all.
+    @Test func aFeedOfSeveralRunsCountsAcrossThem() async throws {
+        try await AttributionTests.world { w in
+            let count = ConversionService.exposureRun * 2 + 500
+            func row(_ n: Int) -> String {
+                // Every row of the second run repeats one of the first; one row is bad.
+                let id = n >= ConversionService.exposureRun && n < 2 * ConversionService.exposureRun ? n - ConversionService.exposureRun : n
+                let time = n == count - 1 ? "soon" : "2026-11-27T10:00:00Z"
+                return #"{"exposure_id":"f\#(id)","type":"impression","media_buy_id":"mb_a","package_id":"pkg_1","creative_id":"cr_1","time":"\#(time)"}"#
+            }
+            let body = (0..<count).map(row).joined(separator: "\n")
+            let broken = try await w.server.request(
+                "POST", "/agentic/v1/exposures", key: w.platform, body: Data((body + "\n{").utf8),
+                contentType: "application/x-ndjson")
+            #expect(broken.status == 400)
+            #expect(try await w.server.census("acme").exposures == 0)
+
+            let reply = try await w.server.request(
+                "POST", "/agentic/v1/exposures", key: w.platform, body: Data(body.utf8),
+                contentType: "application/x-ndjson")
+            #expect(reply.status == 200)
+            #expect(reply.json["exposures_received"]?.intValue == count)
+            #expect(reply.json["exposures_processed"]?.intValue == count - 1)
+            #expect(reply.json["duplicates"]?.intValue == ConversionService.exposureRun)
+            #expect(reply.json["failures"]?.arrayValue?.first?["index"]?.intValue == count - 1)
+            #expect(try await w.server.census("acme").exposures == count - 1 - ConversionService.exposureRun)
+        }
+    }
+
     @Test func theFeedHonoursItsRowLimit() async throws {
         try await TestServer.run(configure: { $0.maxExposuresPerRequest = 2; $0.attributionIntervalSeconds = 0 }) { server in
             let platform = try await server.platformKey()

@@ -78,69 +78,96 @@ extension ConversionService {
         return APIKey.base64URL(bytes)
     }
 
+    /// Rows a feed stores in one transaction. The next run is read and
+    /// checked while this one is written.
+    public static let exposureRun = 25_000
+
     /// `POST /agentic/v1/exposures`: a JSON array or NDJSON of impressions and clicks.
     /// Measured by `ingestExposures` (`ConversionService+Metrics`).
+    ///
+    /// The body's syntax is checked whole first, so a malformed feed stores
+    /// nothing. Its rows are then read, checked and stored in runs of
+    /// `exposureRun`, each its own durable transaction, one run being
+    /// written while the next is read: a failure part-way leaves whole runs
+    /// stored, and a resend stores only what is missing (rows are unique by
+    /// `exposure_id`).
     func storeExposures(
         body: [UInt8], ndjson: Bool, principal: Principal, logger: Logger
     ) async -> ServiceAnswer<ExposureFeedResponse> {
         if let e = principal.refusal(unless: .platform) { return Self.failure(.forbidden, e) }
-        let rows: [JSONValue]
-        switch ExposureFeed.rows(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {
-        case .success(let r): rows = r
+        let starts: ExposureFeed.RowStarts
+        switch ExposureFeed.rowStarts(body, ndjson: ndjson, limit: settings.maxExposuresPerRequest) {
+        case .success(let s): starts = s
         case .failure(.syntax(let e)): return Self.failure(.invalid, Self.syntaxError(e))
         case .failure(.invalid(let e)): return Self.failure(.invalid, e)
         }
         let now = nowMilliseconds
         var buys: [String: MediaBuy?] = [:]
-        var accepted: [Exposure] = []
+        var accepted = 0
         var failures: [(index: Int, exposureID: String?, error: AdCPError)] = []
+        // One run is written while the next is read: never more in memory.
+        var writing: Task<Int, any Error>?
+        var inserted = 0
         do {
-            for (index, row) in rows.enumerated() {
-                let buyID = row["media_buy_id"]?.stringValue ?? ""
-                if buys[buyID] == nil, IdentifierRule.path.allows(buyID) { buys[buyID] = .some(try await findMediaBuy(id: buyID)) }
-                switch Self.exposure(from: row, index: index, buy: buys[buyID] ?? nil, principal: principal, now: now, maxSkew: settings.maxFutureSkewSeconds * 1000) {
-                case .success(let e): accepted.append(e)
-                case .failure(let e): failures.append((index, row["exposure_id"]?.stringValue, e))
+            for runStart in stride(from: 0, to: starts.offsets.count, by: Self.exposureRun) {
+                let offsets = starts.offsets[runStart..<min(runStart + Self.exposureRun, starts.offsets.count)]
+                let rows = try ExposureFeed.rows(body, at: offsets, depth: starts.depth)
+                var run: [Exposure] = []
+                run.reserveCapacity(rows.count)
+                for (n, row) in rows.enumerated() {
+                    let buyID = row.mediaBuyID?.string ?? ""
+                    if buys[buyID] == nil, IdentifierRule.path.allows(buyID) { buys[buyID] = .some(try await findMediaBuy(id: buyID)) }
+                    switch Self.exposure(from: row, buy: buys[buyID] ?? nil, principal: principal, now: now, maxSkew: settings.maxFutureSkewSeconds * 1000) {
+                    case .success(let e): run.append(e)
+                    case .failure(let e): failures.append((runStart + n, row.exposureID?.string, e))
+                    }
+                }
+                accepted += run.count
+                guard !run.isEmpty else { continue }
+                if let previous = writing { inserted += try await previous.value }
+                let batch = run
+                writing = Task { [store, ingestActivity] in
+                    try await ingestActivity.during { try await store.insertExposures(batch, receivedAt: now) }
                 }
             }
-            let shown = failures.prefix(settings.maxReportedFailures)
-            if accepted.isEmpty && !rows.isEmpty {
-                // Nothing usable: the AdCP error shape, each field named by its row.
-                let errors = shown.map { f in
-                    AdCPError(code: f.error.code, message: f.error.message,
-                              field: "exposures[\(f.index)]" + (f.error.field.map { $0.isEmpty ? "" : "." + $0 } ?? ""))
-                }
-                return Self.failure(.invalid, Array(errors), total: failures.count)
-            }
-            let inserted = accepted.isEmpty ? 0 : try await ingestActivity.during { try await store.insertExposures(accepted, receivedAt: now) }
-            return .done(ExposureFeedResponse(
-                exposures_received: rows.count, exposures_processed: accepted.count,
-                duplicates: accepted.count - inserted,
-                failures: failures.isEmpty ? nil : shown.map { ExposureFeedResponse.Failure(index: $0.index, exposureID: $0.exposureID, error: $0.error) },
-                failures_total: failures.isEmpty ? nil : failures.count))
+            if let last = writing { inserted += try await last.value }
         } catch {
+            _ = try? await writing?.value
             return .failed(Self.unavailable(error, operation: "ingest_exposures", logger: logger))
         }
+        let shown = failures.prefix(settings.maxReportedFailures)
+        if accepted == 0 && !starts.offsets.isEmpty {
+            // Nothing usable: the AdCP error shape, each field named by its row.
+            let errors = shown.map { f in
+                AdCPError(code: f.error.code, message: f.error.message,
+                          field: "exposures[\(f.index)]" + (f.error.field.map { $0.isEmpty ? "" : "." + $0 } ?? ""))
+            }
+            return Self.failure(.invalid, Array(errors), total: failures.count)
+        }
+        return .done(ExposureFeedResponse(
+            exposures_received: starts.offsets.count, exposures_processed: accepted,
+            duplicates: accepted - inserted,
+            failures: failures.isEmpty ? nil : shown.map { ExposureFeedResponse.Failure(index: $0.index, exposureID: $0.exposureID, error: $0.error) },
+            failures_total: failures.isEmpty ? nil : failures.count))
     }
 
     /// One feed row, checked: ids, the buy it names, time, cost and
     /// identifiers, each of the type it must be (a wrong type fails the row,
     /// as in log_event; null is an absent field).
     static func exposure(
-        from row: JSONValue, index: Int, buy: MediaBuy?, principal: Principal, now: Int64, maxSkew: Int64
+        from row: ExposureFeedRow, buy: MediaBuy?, principal: Principal, now: Int64, maxSkew: Int64
     ) -> Result<Exposure, AdCPError> {
-        guard case .object(let fields) = row else {
+        guard row.isObject else {
             return .failure(AdCPError(.validationError, "each exposure must be an object", field: ""))
         }
         do throws(AdCPError) {
-            let row = ExposureRow(fields)
-            let exposureID = try row.id("exposure_id", .name)
-            guard let kindName = try row.string("type"), let kind = Exposure.Kind(rawValue: kindName) else {
+            let exposureID = try ExposureRow.id(row.exposureID, "exposure_id", .name)
+            guard let kindName = try ExposureRow.string(row.type, "type"), let kind = Exposure.Kind(rawValue: kindName) else {
                 throw AdCPError(.validationError, "type must be 'impression' or 'click'", field: "type")
             }
-            let mediaBuyID = try row.id("media_buy_id", .path)
-            let packageID = try row.id("package_id", .path)
-            let creativeID = try row.id("creative_id", .path)
+            let mediaBuyID = try ExposureRow.id(row.mediaBuyID, "media_buy_id", .path)
+            let packageID = try ExposureRow.id(row.packageID, "package_id", .path)
+            let creativeID = try ExposureRow.id(row.creativeID, "creative_id", .path)
             guard let buy, principal.mayServe(account: buy.account_id) else {
                 throw AdCPError(.referenceNotFound, "media buy '\(mediaBuyID)' is not registered; PUT it to /agentic/v1/media-buys first", field: "media_buy_id")
             }
@@ -150,22 +177,22 @@ extension ConversionService {
             guard buy.creative(package: packageID, creative: creativeID) != nil else {
                 throw AdCPError(.referenceNotFound, "creative '\(creativeID)' is not in package \(packageID) of media buy \(buy.media_buy_id)", field: "creative_id")
             }
-            guard let timeText = try row.string("time"), let time = RFC3339.parseMilliseconds(timeText) else {
+            guard let timeText = try ExposureRow.string(row.time, "time"), let time = RFC3339.parseMilliseconds(timeText) else {
                 throw AdCPError(.validationError, "time must be an RFC 3339 timestamp with an offset", field: "time")
             }
             guard time <= now + maxSkew else { throw AdCPError(.validationError, "time is in the future", field: "time") }
-            let cost = try row.number("cost")
+            let cost = try ExposureRow.number(row.cost, "cost")
             if let cost, !(0...AmountLimits.maxMoney).contains(cost) {
                 throw AdCPError(.validationError, "cost must be \(AmountLimits.moneyRange), in the media buy's currency", field: "cost")
             }
             var match = IncomingUserMatch()
-            match.hashedEmail = try row.string("hashed_email")
-            match.hashedPhone = try row.string("hashed_phone")
-            match.clientIP = try row.string("client_ip")
-            match.clientUserAgent = try row.string("client_user_agent")
-            match.uids = try row.uids()
+            match.hashedEmail = try ExposureRow.string(row.hashedEmail, "hashed_email")
+            match.hashedPhone = try ExposureRow.string(row.hashedPhone, "hashed_phone")
+            match.clientIP = try ExposureRow.string(row.clientIP, "client_ip")
+            match.clientUserAgent = try ExposureRow.string(row.clientUserAgent, "client_user_agent")
+            match.uids = try ExposureRow.uids(row.uids)
             let identifiers = try Self.exposureIdentifiers(match)
-            let clickID = try row.string("click_id")
+            let clickID = try ExposureRow.string(row.clickID, "click_id")
             if let clickID {
                 guard kind == .click else { throw AdCPError(.validationError, "only clicks carry a click_id", field: "click_id") }
                 guard IdentifierRule.token.allows(clickID) else {
@@ -199,54 +226,49 @@ extension ConversionService {
 
 /// A feed row's members, read by type: a member of the wrong type is the
 /// row's failure, named by its field.
-struct ExposureRow {
-    let fields: [String: JSONValue]
-
-    init(_ fields: [String: JSONValue]) { self.fields = fields }
-
-    func string(_ name: String) throws(AdCPError) -> String? {
-        switch fields[name] {
-        case nil, .null?: return nil
+enum ExposureRow {
+    static func string(_ member: ExposureFeedRow.Member?, _ name: String) throws(AdCPError) -> String? {
+        switch member {
+        case nil: return nil
         case .string(let s)?: return s
         default: throw AdCPError(.validationError, "\(name) must be a string", field: name)
         }
     }
 
-    func number(_ name: String) throws(AdCPError) -> Double? {
-        switch fields[name] {
-        case nil, .null?: return nil
+    static func number(_ member: ExposureFeedRow.Member?, _ name: String) throws(AdCPError) -> Double? {
+        switch member {
+        case nil: return nil
         case .number(let n)?: return n
         default: throw AdCPError(.validationError, "\(name) must be a number", field: name)
         }
     }
 
     /// A required id under `rule`.
-    func id(_ name: String, _ rule: IdentifierRule) throws(AdCPError) -> String {
-        guard let id = try string(name), rule.allows(id) else {
+    static func id(_ member: ExposureFeedRow.Member?, _ name: String, _ rule: IdentifierRule) throws(AdCPError) -> String {
+        guard let id = try string(member, name), rule.allows(id) else {
             throw AdCPError(.validationError, "\(name) is required: \(rule.requirement)", field: name)
         }
         return id
     }
 
     /// `uids`: an array of `{type, value}` objects of strings, or absent.
-    func uids() throws(AdCPError) -> [IncomingUID]? {
-        switch fields["uids"] {
-        case nil, .null?: return nil
-        case .array(let items)?:
-            var uids: [IncomingUID] = []
+    static func uids(_ uids: ExposureFeedRow.UIDs?) throws(AdCPError) -> [IncomingUID]? {
+        switch uids {
+        case nil: return nil
+        case .list(let items)?:
+            var out: [IncomingUID] = []
             for (i, item) in items.enumerated() {
-                guard case .object(let uid) = item else {
+                guard case .uid(let type, let value) = item else {
                     throw AdCPError(.validationError, "each uid must be an object with type and value", field: "uids[\(i)]")
                 }
-                let one = ExposureRow(uid)
                 do throws(AdCPError) {
-                    uids.append(IncomingUID(type: try one.string("type"), value: try one.string("value")))
+                    out.append(IncomingUID(type: try string(type, "type"), value: try string(value, "value")))
                 } catch {
                     throw AdCPError(.validationError, error.message, field: "uids[\(i)].\(error.field ?? "")")
                 }
             }
-            return uids
-        default:
+            return out
+        case .other?:
             throw AdCPError(.validationError, "uids must be an array of {type, value} objects", field: "uids")
         }
     }
