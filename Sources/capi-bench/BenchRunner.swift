@@ -167,7 +167,7 @@ struct BenchRunner {
             log("(6) reports: \(n) impressions, × \(options.reportRepetitions)")
             let r = try ReportScenario(
                 capiPath: capi, impressions: n, repetitions: options.reportRepetitions, seed: options.seed,
-                keepData: options.keepData
+                keepData: options.keepData, conversionsPerSecond: options.feedConversionsPerSecond
             ).run(log: log)
             func check(_ seen: Int?) -> String {
                 guard let seen else { return "impression total unreadable" }
@@ -185,6 +185,12 @@ struct BenchRunner {
                 .measured("6b", reportName, "ms", r.reportMillis, target: "—", pass: nil,
                           note: "\(check(r.reportImpressions)), \(r.reportBytes) bytes"),
             ]
+            if let t = r.trickle, let drain = r.drainSeconds {
+                rows.append(.measured("6l", "attribution lag during the feed, \(options.feedConversionsPerSecond) conversions/s arriving", "conversions",
+                                      [t.maxLagConversions], target: "—", pass: nil,
+                                      note: String(format: "worst; %.1f s at worst; %d conversions sent in %.1f s; caught up %.1f s after the feed",
+                                                   t.maxLagSeconds, t.sent, t.seconds, drain)))
+            }
             if let peak = [r.peakRSSLoad, r.peakRSSReports].compactMap({ $0 }).max() {
                 rows.append(.measured("6m", "server peak RSS during (6)", "MiB", [Double(peak) / 1_048_576], target: "≤ 300 MB",
                                       pass: Double(peak) <= 300e6,

@@ -15,7 +15,11 @@ import ServiceLifecycle
 /// write is in flight, up to `maxRest` times as long. Clients that keep the
 /// writer busy get most of it, since they wait on every write and
 /// attribution does not; clients that leave it free leave the rest to
-/// attribution, which then still advances. A store whose writers run side by
+/// attribution, which then still advances. Once the worker is behind (the
+/// oldest conversion it took arrived more than `catchUpLag` ago), it takes
+/// full passes and rests only as long as each held the writer: half the
+/// writer, until it has caught up, so conversions that arrive during a long
+/// exposure feed are not left waiting for the feed to end. A store whose writers run side by
 /// side gets full passes. When clients are not sending, it runs flat out.
 ///
 /// It holds only the settings it uses: the lifecycle logs each service's
@@ -37,16 +41,20 @@ struct AttributionWorker: Service, CustomStringConvertible {
     static let ingestQuiet = Duration.milliseconds(200)
     /// How often a resting worker looks whether an ingest write is in flight.
     static let restCheck = Duration.milliseconds(1)
+    /// How old the oldest conversion a pass takes may be before the worker
+    /// stops yielding to clients beyond its fair share.
+    static let catchUpLag = Duration.seconds(2)
     /// The fewest conversions a pass takes, however slow the last one was.
     static let smallestPass = 10
 
-    /// Conversions for the next pass: the full batch when clients are quiet
-    /// or the store takes writers side by side, otherwise as many as fit in
-    /// the store's pass length at the last pass's pace.
+    /// Conversions for the next pass: the full batch when clients are quiet,
+    /// the store takes writers side by side, or the worker is behind;
+    /// otherwise as many as fit in the store's pass length at the last
+    /// pass's pace.
     static func passSize(
-        batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing
+        batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing, behind: Bool = false
     ) -> Int {
-        guard busy, case .singleWriter(let passLength, _) = pacing else { return batch }
+        guard busy, !behind, case .singleWriter(let passLength, _) = pacing else { return batch }
         guard let last, last.conversions > 0, last.took > .zero else { return min(batch, smallestPass) }
         let fitting = Int(Double(last.conversions) * (passLength / last.took))
         return min(batch, max(smallestPass, fitting))
@@ -54,17 +62,27 @@ struct AttributionWorker: Service, CustomStringConvertible {
 
     /// Whether a worker that has rested `rested` after a pass of `held`
     /// rests on, while clients are sending: at least `held`, and up to
-    /// `maxRest` times `held` while a client write is in flight.
-    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int) -> Bool {
+    /// `maxRest` times `held` while a client write is in flight, unless the
+    /// worker is `behind`.
+    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int, behind: Bool = false) -> Bool {
         if rested < held { return true }
-        return ingestWriting && rested < held * maxRest
+        return ingestWriting && !behind && rested < held * maxRest
+    }
+
+    /// Whether a pass that took a conversion first received at
+    /// `oldestReceivedAt` leaves the worker behind, at `now`.
+    static func isBehind(oldestReceivedAt: Int64?, now: Int64) -> Bool {
+        guard let oldestReceivedAt else { return false }
+        return Duration.milliseconds(now - oldestReceivedAt) > catchUpLag
     }
 
     /// Rests after a pass of `held` while clients are sending (`keepsResting`).
-    func rest(after held: Duration, maxRest: Int) async throws {
+    func rest(after held: Duration, maxRest: Int, behind: Bool) async throws {
         let start = ContinuousClock.now
         try await Task.sleep(for: held)
-        while Self.keepsResting(rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting, maxRest: maxRest) {
+        while Self.keepsResting(
+            rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting, maxRest: maxRest, behind: behind
+        ) {
             try await Task.sleep(for: Self.restCheck)
         }
     }
@@ -72,20 +90,22 @@ struct AttributionWorker: Service, CustomStringConvertible {
     func run() async throws {
         let idle = Duration.milliseconds(Int64(intervalSeconds * 1000))
         var last: (conversions: Int, took: Duration)?
+        var behind = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let at = clock.nowMilliseconds
                 let pacing = store.traits.attribution
                 let size = Self.passSize(
-                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing)
+                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing, behind: behind)
                 let progress = try await store.attributePending(maxConversions: size, at: at)
                 last = (progress.conversions, progress.held)
+                behind = Self.isBehind(oldestReceivedAt: progress.oldestReceivedAt, now: clock.nowMilliseconds)
                 if !progress.isIdle { metrics.attributionPass(progress) }
                 if progress.isIdle {
                     try await Task.sleep(for: idle)
                 } else {
                     if case .singleWriter(_, let maxRest) = pacing, ingest.isBusy(recently: Self.ingestQuiet) {
-                        try await rest(after: progress.held, maxRest: maxRest)
+                        try await rest(after: progress.held, maxRest: maxRest, behind: behind)
                     } else {
                         await Task.yield()
                     }

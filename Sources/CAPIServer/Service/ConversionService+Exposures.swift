@@ -80,7 +80,7 @@ extension ConversionService {
 
     /// Rows a feed stores in one transaction. The next run is read and
     /// checked while this one is written.
-    public static let exposureRun = 25_000
+    public static let exposureRun = 20_000
 
     /// `POST /agentic/v1/exposures`: a JSON array or NDJSON of impressions and clicks.
     /// Measured by `ingestExposures` (`ConversionService+Metrics`).

@@ -82,10 +82,7 @@ struct ReportData: Sendable {
             out.append(contentsOf: #""uids":[{"type":"rampid","value":"XY"#.utf8)
             Self.randomAlnum(20, &rng, into: &out)
             out.append(contentsOf: #""}],"hashed_email":""#.utf8)
-            for _ in 0..<4 {
-                let r = rng.next()
-                for k in 0..<16 { out.append(Self.hexDigits[Int((r >> (UInt64(k) * 4)) & 15)]) }
-            }
+            hashedEmail(row: i, into: &out)
             out.append(contentsOf: #"","client_ip":""#.utf8)
             let r = rng.next()
             Self.decimal(Int(r % 99) + 1, into: &out)
@@ -100,6 +97,16 @@ struct ReportData: Sendable {
             out.append(contentsOf: "\"}\n".utf8)
         }
         return out
+    }
+
+    /// The hashed email of row `i`'s user, from a stream of its own, so a
+    /// conversion can name the user of any row already sent.
+    func hashedEmail(row i: Int, into out: inout [UInt8]) {
+        var rng = SplitMix64(seed: seed ^ (UInt64(i) &* 0x9E37_79B9_7F4A_7C15) ^ 0xE3A1)
+        for _ in 0..<4 {
+            let r = rng.next()
+            for k in 0..<16 { out.append(Self.hexDigits[Int((r >> (UInt64(k) * 4)) & 15)]) }
+        }
     }
 
     private static func randomAlnum(_ n: Int, _ rng: inout SplitMix64, into out: inout [UInt8]) {

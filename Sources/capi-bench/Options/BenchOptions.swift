@@ -18,6 +18,8 @@ struct BenchOptions: Sendable {
     var reportImpressions = 0
     var preload = 0
     var reportRepetitions = 11
+    /// Conversions a second sent while measure 6's feed runs (0: none, worker off).
+    var feedConversionsPerSecond = 1_000
     var reportsOnly = false
     var url: String?
     var key: String?
@@ -60,6 +62,10 @@ struct BenchOptions: Sendable {
                                   breakdown (MCP) and GET /agentic/v1/reports/delivery
                                   (default 0: skipped)
           --report-repetitions N  timed calls of each report in measure 6 (default 11)
+          --feed-conversions N    conversions a second sent (REST, 10 batches a second) while
+                                  measure 6's feed runs; the attribution worker's worst lag
+                                  and its catch-up time are reported (default 1000; 0: none,
+                                  and the worker is off)
           --reports-only          run measure 6 alone (needs --report-impressions)
           --doors rest,mcp        which doors to measure (default both)
           --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
@@ -125,6 +131,10 @@ struct BenchOptions: Sendable {
                 guard let v = Int(text), v >= 0 else { throw BenchError("--report-impressions must be 0 or more") }
                 o.reportImpressions = v
             case "--report-repetitions": o.reportRepetitions = try int(name)
+            case "--feed-conversions":
+                let text = try value(name)
+                guard let v = Int(text), v >= 0 else { throw BenchError("--feed-conversions must be 0 or more") }
+                o.feedConversionsPerSecond = v
             case "--preload": o.preload = try int(name)
             case "--reports-only": o.reportsOnly = true
             case "--doors":

@@ -4,14 +4,18 @@ import Foundation
 /// (6): the exposure feed into one buy, then delivery reports of that buy.
 ///
 /// On its own server and database:
-/// 1. start `capi serve --attribution-interval 0` (no conversions are sent,
-///    so the worker would have nothing to do), create a platform key with the
-///    CLI, `PUT` the media buy of `ReportData`;
+/// 1. start `capi serve` (with `conversionsPerSecond` 0, with
+///    `--attribution-interval 0`: nothing arrives for the worker), sync event
+///    source `bench`, create a platform key with the CLI, `PUT` the media buy
+///    of `ReportData`;
 /// 2. stream the feed through `POST /agentic/v1/exposures` (NDJSON, `chunk`
 ///    rows a request, one keep-alive connection). Each request is timed from
 ///    its first byte sent to its whole 200 read; the body is generated before
 ///    the clock starts. The feed's sustained rate is rows ÷ the sum of those
-///    times (the client's generation is left out);
+///    times (the client's generation is left out). Meanwhile conversions
+///    arrive at `conversionsPerSecond` and the worker's lag is sampled
+///    (`ConversionTrickle`); after the feed, the time until the worker has
+///    examined every conversion is measured;
 /// 3. over MCP (`initialize`, `notifications/initialized`, then `tools/call`
 ///    on `POST /mcp`, the account key), one untimed and `repetitions` timed
 ///    `get_media_buy_delivery` calls for the buy with
@@ -27,6 +31,7 @@ struct ReportScenario {
     var repetitions: Int
     var seed: UInt64
     var keepData: Bool
+    var conversionsPerSecond: Int
     var chunk = 100_000
 
     struct Result: Sendable {
@@ -49,14 +54,20 @@ struct ReportScenario {
         var peakRSSLoad: Int?
         var peakRSSReports: Int?
         var hwm: Int?
+        /// Conversions sent during the feed and the worker's worst lag.
+        var trickle: ConversionTrickle.Outcome?
+        /// Seconds from the feed's end until no conversion waited.
+        var drainSeconds: Double?
 
         var sustainedRate: Double { feedSeconds > 0 ? Double(feedRows) / feedSeconds : 0 }
     }
 
     func run(log: (String) -> Void) throws -> Result {
-        let server = try CAPIServerProcess(capiPath: capiPath, log: log, serveArguments: ["--attribution-interval", "0"])
+        let server = try CAPIServerProcess(
+            capiPath: capiPath, log: log, serveArguments: conversionsPerSecond > 0 ? [] : ["--attribution-interval", "0"])
         defer { server.stop(keepData: keepData) }
         let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
+        try BenchRunner.syncEventSource(target)
         let platformKey = try server.createPlatformKey()
         let data = ReportData(impressions: impressions, now: Date().epochMilliseconds, seed: seed)
         let connection = HTTPConnection(host: target.host, port: target.port)
@@ -72,6 +83,7 @@ struct ReportScenario {
         var feedSeconds = 0.0
         var stored = 0
         var bytes = 0
+        let trickle = conversionsPerSecond > 0 ? ConversionTrickle(target: target, data: data, perSecond: conversionsPerSecond) : nil
         let loadStart = Date()
         let feedRequest = HTTPRequest(path: "/agentic/v1/exposures", headers: [
             ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/x-ndjson"),
@@ -88,6 +100,7 @@ struct ReportScenario {
             }
             if ReplyScanner.contains(reply.body, "failures") { throw BenchError("exposure rows refused: \(reply.text.prefix(300))") }
             stored += processed
+            trickle?.feedSent(rows: range.upperBound)
             feedSeconds += seconds
             rates.append(Double(range.count) / seconds)
             if n % 10 == 9 || range.upperBound == rows {
@@ -95,10 +108,16 @@ struct ReportScenario {
             }
         }
         let loadWall = Date().timeIntervalSince(loadStart)
+        let conversions = try trickle?.stop()
+        let drain = try trickle.map { _ in try ConversionTrickle.drain(target) }
         let peakLoad = sampler.stop()
         guard stored == rows else { throw BenchError("only \(stored) of \(rows) exposure rows stored") }
         log(String(format: "(6) feed: %d rows (%.0f bytes a row) in %.1f s of requests (%.1f s wall): %.0f rows/s",
                    rows, Double(bytes) / Double(max(rows, 1)), feedSeconds, loadWall, Double(rows) / feedSeconds))
+        if let conversions, let drain {
+            log(String(format: "(6) meanwhile %d conversions in %.1f s; worst attribution lag %.0f conversions, %.1f s; caught up %.1f s after the feed",
+                       conversions.sent, conversions.seconds, conversions.maxLagConversions, conversions.maxLagSeconds, drain))
+        }
 
         // The reports.
         sampler = RSSSampler(pid: server.pid)
@@ -146,6 +165,7 @@ struct ReportScenario {
             deliveryImpressions: deliveryImpressions, reportImpressions: reportImpressions,
             expectedImpressions: expectedImpressions,
             deliveryBytes: deliveryReply?.body.count ?? 0, reportBytes: reportReply?.body.count ?? 0,
-            peakRSSLoad: peakLoad > 0 ? peakLoad : nil, peakRSSReports: peakReports > 0 ? peakReports : nil, hwm: hwm)
+            peakRSSLoad: peakLoad > 0 ? peakLoad : nil, peakRSSReports: peakReports > 0 ? peakReports : nil, hwm: hwm,
+            trickle: conversions, drainSeconds: drain)
     }
 }
