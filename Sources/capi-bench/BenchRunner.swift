@@ -19,6 +19,9 @@ struct BenchRunner {
         if options.reportsOnly {
             return BenchReport(startedAt: started, machine: BenchReport.machine(), config: config(bytesPerEvent: nil), rows: reportRows())
         }
+        if options.attributionOnly {
+            return BenchReport(startedAt: started, machine: BenchReport.machine(), config: config(bytesPerEvent: nil), rows: attributionRows())
+        }
         var server: CAPIServerProcess?
         let target: BenchTarget
         if let url = options.url, let key = options.key {
@@ -167,7 +170,8 @@ struct BenchRunner {
             log("(6) reports: \(n) impressions, × \(options.reportRepetitions)")
             let r = try ReportScenario(
                 capiPath: capi, impressions: n, repetitions: options.reportRepetitions, seed: options.seed,
-                keepData: options.keepData, conversionsPerSecond: options.feedConversionsPerSecond
+                keepData: options.keepData, conversionsPerSecond: options.feedConversionsPerSecond,
+                scatteredIDs: options.scatteredIDs
             ).run(log: log)
             func check(_ seen: Int?) -> String {
                 guard let seen else { return "impression total unreadable" }

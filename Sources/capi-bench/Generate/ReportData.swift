@@ -7,7 +7,9 @@
 /// the feed falls at `start + i × span ÷ rows`, so the feed arrives in time
 /// order, as an ad server's log does), round-robin over the creatives. Each
 /// row carries what a real feed carries: a rampid, a hashed email, an IP and a
-/// user agent; clicks carry an sc3clid. Exposure ids increase (`r-<i>`).
+/// user agent; clicks carry an sc3clid. Exposure ids increase (`r-<i>`), or
+/// with `scatteredIDs` are spread over the key space as UUIDs are
+/// (`u-<i permuted>`, `BatchTemplate.scatter`).
 ///
 /// Rows are written straight into bytes, one request body at a time, so the
 /// client spends little of the two cores the server needs and holds one
@@ -20,6 +22,7 @@ struct ReportData: Sendable {
     var packages = 3
     var creativesPerPackage = 2
     var impressionsPerClick = 50
+    var scatteredIDs = false
 
     static let mediaBuyID = "report-mb"
 
@@ -62,8 +65,13 @@ struct ReportData: Sendable {
             let creative = i % creatives
             let package = creative / creativesPerPackage + 1
             let inPackage = creative % creativesPerPackage + 1
-            out.append(contentsOf: #"{"exposure_id":"r-"#.utf8)
-            Self.decimal(i, into: &out)
+            if scatteredIDs {
+                out.append(contentsOf: #"{"exposure_id":"u-"#.utf8)
+                Self.decimal(Int(BatchTemplate.scatter(UInt64(i))), into: &out)
+            } else {
+                out.append(contentsOf: #"{"exposure_id":"r-"#.utf8)
+                Self.decimal(i, into: &out)
+            }
             out.append(contentsOf: click ? #"","type":"click","#.utf8 : #"","type":"impression","#.utf8)
             out.append(contentsOf: #""media_buy_id":"\#(Self.mediaBuyID)","package_id":"p"#.utf8)
             Self.decimal(package, into: &out)

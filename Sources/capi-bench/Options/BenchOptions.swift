@@ -18,6 +18,8 @@ struct BenchOptions: Sendable {
     var reportImpressions = 0
     var preload = 0
     var reportRepetitions = 11
+    /// Measure 4 alone.
+    var attributionOnly = false
     /// Conversions a second sent while measure 6's feed runs (0: none, worker off).
     var feedConversionsPerSecond = 1_000
     var reportsOnly = false
@@ -67,6 +69,7 @@ struct BenchOptions: Sendable {
                                   and its catch-up time are reported (default 1000; 0: none,
                                   and the worker is off)
           --reports-only          run measure 6 alone (needs --report-impressions)
+          --attribution-only      run measure 4 alone
           --doors rest,mcp        which doors to measure (default both)
           --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
                                   event source must accept purchase, add_to_cart, lead)
@@ -137,6 +140,7 @@ struct BenchOptions: Sendable {
                 o.feedConversionsPerSecond = v
             case "--preload": o.preload = try int(name)
             case "--reports-only": o.reportsOnly = true
+            case "--attribution-only": o.attributionOnly = true
             case "--doors":
                 var doors: [IngestDoor] = []
                 for part in try value(name).split(separator: ",") {

@@ -32,6 +32,8 @@ struct ReportScenario {
     var seed: UInt64
     var keepData: Bool
     var conversionsPerSecond: Int
+    /// Exposure ids spread like UUIDs (`--scattered-ids`).
+    var scatteredIDs = false
     var chunk = 100_000
 
     struct Result: Sendable {
@@ -69,7 +71,8 @@ struct ReportScenario {
         let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
         try BenchRunner.syncEventSource(target)
         let platformKey = try server.createPlatformKey()
-        let data = ReportData(impressions: impressions, now: Date().epochMilliseconds, seed: seed)
+        var data = ReportData(impressions: impressions, now: Date().epochMilliseconds, seed: seed)
+        data.scatteredIDs = scatteredIDs
         let connection = HTTPConnection(host: target.host, port: target.port)
         defer { connection.close() }
         try CAPIServerProcess.putMediaBuy(id: ReportData.mediaBuyID, body: data.mediaBuyBody, platformKey: platformKey, over: connection)
