@@ -188,15 +188,15 @@ struct EventPlaces {
     /// The hash state after account and source, shared by a batch's events.
     func prefix(accountID: String, eventSourceID: String) -> SipHash24 {
         var hash = SipHash24(key: key)
-        Self.feed(&hash, accountID)
-        Self.feed(&hash, eventSourceID)
+        hash.append(part: accountID)
+        hash.append(part: eventSourceID)
         return hash
     }
 
     /// The place of an event of `prefix`'s account and source.
     static func place(_ prefix: SipHash24, eventType: String, eventID: UnsafeBufferPointer<UInt8>) -> Int64 {
         var hash = prefix
-        feed(&hash, eventType)
+        hash.append(part: eventType)
         let split = max(0, eventID.count - tailBytes)
         hash.append(UnsafeBufferPointer(rebasing: eventID[..<split]))
         var tail: UInt64 = 0
@@ -211,9 +211,4 @@ struct EventPlaces {
         return id.withUTF8 { Self.place(prefix, eventType: key.eventType, eventID: $0) }
     }
 
-    private static func feed(_ hash: inout SipHash24, _ part: String) {
-        var part = part
-        part.withUTF8 { hash.append($0) }
-        hash.append(0xFF)
-    }
 }

@@ -19,15 +19,9 @@ struct IdentityKeyHashes: Sendable {
     /// followed by 0xFF, a byte UTF-8 never holds.
     func hash(accountID: String, storageKey: String) -> Int64 {
         var hash = SipHash24(key: key)
-        Self.feed(&hash, accountID)
-        Self.feed(&hash, storageKey)
+        hash.append(part: accountID)
+        hash.append(part: storageKey)
         return Int64(bitPattern: hash.finalize())
-    }
-
-    private static func feed(_ hash: inout SipHash24, _ part: String) {
-        var part = part
-        part.withUTF8 { hash.append($0) }
-        hash.append(0xFF)
     }
 
     // MARK: - The secret key in store_meta

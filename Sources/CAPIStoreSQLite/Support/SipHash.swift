@@ -37,6 +37,14 @@ struct SipHash24 {
         }
     }
 
+    /// One part of a key of several: its UTF-8 bytes, then 0xFF (a byte
+    /// UTF-8 never holds), so no two keys feed the hash the same bytes.
+    mutating func append(part: String) {
+        var part = part
+        part.withUTF8 { append($0) }
+        append(0xFF)
+    }
+
     consuming func finalize() -> UInt64 {
         compress(tail | UInt64(truncatingIfNeeded: length) << 56)
         v2 ^= 0xff
