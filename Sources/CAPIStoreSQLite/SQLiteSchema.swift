@@ -226,8 +226,13 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-exposure-key-hashes") { db in
             let hashes = try IdentityKeyHashes.create(db)
             try db.execute(sql: "DROP TABLE exposure_keys")
-            try db.execute(sql: ExposureKeyIndex.createTable)
+            try db.execute(sql: ExposureKeyIndex.createTable(ExposureKeyIndex.settled))
             try ExposureKeyIndex.fill(db, hashes: hashes)
+        }
+        // New identity-key entries go to a small tier first, settled into
+        // the large one a slice of the hash space at a time (`ExposureKeyIndex`).
+        migrator.registerMigration("v8-exposure-keys-two-tiers") { db in
+            try db.execute(sql: ExposureKeyIndex.createTable(ExposureKeyIndex.fresh))
         }
         return migrator
     }

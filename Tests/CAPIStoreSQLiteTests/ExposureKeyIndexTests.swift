@@ -73,6 +73,49 @@ import Testing
         }
     }
 
+    /// The slices cover the 64-bit space, in order, without gap or overlap.
+    @Test func theSlicesCoverEveryHash() {
+        let ranges = (0..<ExposureKeyIndex.slices).map(ExposureKeyIndex.range(ofSlice:))
+        #expect(ranges.first?.lowerBound == .min)
+        #expect(ranges.last?.upperBound == .max)
+        for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound &+ 1 == b.lowerBound) }
+    }
+
+    /// Entries go to the small tier; every `settleEvery` entries one slice
+    /// moves to the large tier; a lookup finds an exposure in either.
+    @Test func entriesSettleASliceAtATimeAndAreFoundInEitherTier() async throws {
+        try await SQLiteStoreFixture.run { fixture in
+            let store = fixture.store
+            try await Self.expose(store, [("imp-a", Self.emailA, 30)])
+            #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys_new") == 1)
+            try await store.pool.write { db in
+                for n in 0..<ExposureKeyIndex.slices { try ExposureKeyIndex.settle(db, slice: n) }
+            }
+            #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys") == 1)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys_new") == 0)
+            try await Self.expose(store, [("imp-b", Self.emailB, 5)])
+            #expect(try await Self.creditedExposure(fixture, order: "o-a", email: Self.emailA) == "imp-a")
+            #expect(try await Self.creditedExposure(fixture, order: "o-b", email: Self.emailB) == "imp-b")
+
+            // A feed past `settleEvery` entries settles the first slice.
+            let many = (0..<ExposureKeyIndex.settleEvery).map { n in
+                var identifiers = Identifiers()
+                identifiers.hashedEmail = String(format: "%064x", n + 1)
+                return Exposure(
+                    exposureID: "bulk-\(n)", kind: .impression, accountID: "acme", mediaBuyID: "mb_a", packageID: "pkg_1",
+                    creativeID: "cr_1", time: SQLiteStoreFixture.now - 600_000, identifiers: identifiers)
+            }
+            #expect(try await store.insertExposures(many, receivedAt: SQLiteStoreFixture.now) == many.count)
+            #expect(try await fixture.strings("SELECT value FROM store_meta WHERE name = 'exposure_keys_slice'") == ["1"])
+            let first = ExposureKeyIndex.range(ofSlice: 0)
+            #expect(try await fixture.count(
+                "SELECT COUNT(*) FROM exposure_keys_new WHERE key_hash BETWEEN \(first.lowerBound) AND \(first.upperBound)") == 0)
+            #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys") > 1)
+            #expect(try await fixture.count("SELECT (SELECT COUNT(*) FROM exposure_keys) + (SELECT COUNT(*) FROM exposure_keys_new)")
+                == ExposureKeyIndex.settleEvery + 2)
+        }
+    }
+
     /// A store from before v7 (keys as text, no identity key) has its
     /// exposures' keys filed as it opens, so they still attribute.
     @Test func migrationV7FilesTheKeysOfStoredExposures() async throws {
