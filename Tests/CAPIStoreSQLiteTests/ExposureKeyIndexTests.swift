@@ -73,12 +73,29 @@ import Testing
         }
     }
 
-    /// The slices cover the 64-bit space, in order, without gap or overlap.
-    @Test func theSlicesCoverEveryHash() {
-        let ranges = (0..<ExposureKeyIndex.slices).map(ExposureKeyIndex.range(ofSlice:))
+    /// A sweep of slices covers the 64-bit space, in order, without gap or
+    /// overlap, whatever the number of slices.
+    @Test(arguments: [4, 7, 16, 1_024])
+    func aSweepCoversEveryHash(slices: Int) {
+        var ranges: [ClosedRange<Int64>] = []
+        var next = Int64.min
+        repeat {
+            let (range, after) = ExposureKeyIndex.range(from: next, slices: slices)
+            ranges.append(range)
+            next = after
+        } while next != .min && ranges.count <= slices + 1
+        #expect(ranges.count == slices)
         #expect(ranges.first?.lowerBound == .min)
         #expect(ranges.last?.upperBound == .max)
         for (a, b) in zip(ranges, ranges.dropFirst()) { #expect(a.upperBound &+ 1 == b.lowerBound) }
+    }
+
+    /// About √(settled ÷ entries a settle), within bounds.
+    @Test func theSliceCountGrowsWithTheRootOfTheIndex() {
+        #expect(ExposureKeyIndex.slices(settledEntries: 0, entriesPerSettle: 60_000) == ExposureKeyIndex.minSlices)
+        #expect(ExposureKeyIndex.slices(settledEntries: 15_360_000, entriesPerSettle: 60_000) == 16)
+        #expect(ExposureKeyIndex.slices(settledEntries: 150_000_000, entriesPerSettle: 60_000) == 50)
+        #expect(ExposureKeyIndex.slices(settledEntries: .max / 2, entriesPerSettle: 1) == ExposureKeyIndex.maxSlices)
     }
 
     /// Entries go to the small tier; every `settleEvery` entries one slice
@@ -88,16 +105,15 @@ import Testing
             let store = fixture.store
             try await Self.expose(store, [("imp-a", Self.emailA, 30)])
             #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys_new") == 1)
-            try await store.pool.write { db in
-                for n in 0..<ExposureKeyIndex.slices { try ExposureKeyIndex.settle(db, slice: n) }
-            }
+            try await store.pool.write { db in try ExposureKeyIndex.settle(db, Int64.min...Int64.max) }
             #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys") == 1)
             #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys_new") == 0)
             try await Self.expose(store, [("imp-b", Self.emailB, 5)])
             #expect(try await Self.creditedExposure(fixture, order: "o-a", email: Self.emailA) == "imp-a")
             #expect(try await Self.creditedExposure(fixture, order: "o-b", email: Self.emailB) == "imp-b")
 
-            // A feed past `settleEvery` entries settles the first slice.
+            // A feed past `settleEvery` entries settles the first slice: a
+            // quarter of the space, as the large tier holds one entry.
             let many = (0..<ExposureKeyIndex.settleEvery).map { n in
                 var identifiers = Identifiers()
                 identifiers.hashedEmail = String(format: "%064x", n + 1)
@@ -106,8 +122,8 @@ import Testing
                     creativeID: "cr_1", time: SQLiteStoreFixture.now - 600_000, identifiers: identifiers)
             }
             #expect(try await store.insertExposures(many, receivedAt: SQLiteStoreFixture.now) == many.count)
-            #expect(try await fixture.strings("SELECT value FROM store_meta WHERE name = 'exposure_keys_slice'") == ["1"])
-            let first = ExposureKeyIndex.range(ofSlice: 0)
+            let first = ExposureKeyIndex.range(from: .min, slices: ExposureKeyIndex.minSlices).range
+            #expect(try await fixture.strings("SELECT value FROM store_meta WHERE name = 'exposure_keys_next'") == ["\(first.upperBound + 1)"])
             #expect(try await fixture.count(
                 "SELECT COUNT(*) FROM exposure_keys_new WHERE key_hash BETWEEN \(first.lowerBound) AND \(first.upperBound)") == 0)
             #expect(try await fixture.count("SELECT COUNT(*) FROM exposure_keys") > 1)

@@ -13,12 +13,13 @@ import GRDBSQLite
 ///
 /// In two tiers, because hashed entries land all over the tree and SQLite
 /// writes every page a commit dirtied whole to the WAL: a feed's entries go
-/// into the small `exposure_keys_new`, and every `settleEvery` entries one
-/// of `slices` slices of the hash space moves from there into the large
-/// `exposure_keys`, in order. A run then dirties the small tier's pages and
-/// one slice's share of the large one, instead of nearly every page of the
-/// large one (docs/architecture.md, "The exposure key index"). A lookup
-/// reads both tiers; an entry is in exactly one.
+/// into the small `exposure_keys_new`, and every `settleEvery` entries the
+/// next slice of the hash space moves from there into the large
+/// `exposure_keys`, in order, a sweep over the space (`slices`). A run then
+/// dirties the small tier's pages and one slice's share of the large one,
+/// instead of nearly every page of the large one (docs/architecture.md,
+/// "The exposure key index"). A lookup reads both tiers; an entry is in
+/// exactly one.
 enum ExposureKeyIndex {
     struct Entry: Sendable, Comparable {
         var keyHash: Int64
@@ -34,9 +35,7 @@ enum ExposureKeyIndex {
     static let settled = "exposure_keys"
     /// The small tier, where new entries go.
     static let fresh = "exposure_keys_new"
-    /// Slices of the hash space the small tier is settled by, one at a time.
-    static let slices = 16
-    /// Entries filed between two settled slices.
+    /// Entries filed between two settles.
     static let settleEvery = 32_768
 
     static func createTable(_ name: String) -> String {
@@ -73,45 +72,80 @@ enum ExposureKeyIndex {
     static func insert(_ db: Database, _ entries: [Entry]) throws {
         guard !entries.isEmpty else { return }
         try insertSorted(db, entries.sorted(), into: fresh)
-        let (filed, slice) = try progress(db)
-        if filed + entries.count >= settleEvery {
-            try settle(db, slice: slice)
-            try setProgress(db, filed: 0, slice: (slice + 1) % slices)
-        } else {
-            try setProgress(db, filed: filed + entries.count, slice: slice)
+        var state = try Settling.load(db)
+        state.filed += entries.count
+        if state.filed >= settleEvery {
+            let slices = slices(settledEntries: state.settledEntries, entriesPerSettle: state.filed)
+            let (range, next) = range(from: state.next, slices: slices)
+            state.settledEntries += try settle(db, range)
+            state.next = next
+            state.filed = 0
         }
+        try state.save(db)
     }
 
-    /// The hashes of slice `n`: the `slices`-th part of the 64-bit space.
-    static func range(ofSlice n: Int) -> ClosedRange<Int64> {
-        let width = UInt64.max / UInt64(slices) + 1
-        let low = Int64.min &+ Int64(bitPattern: width &* UInt64(n))
-        let high = n == slices - 1 ? Int64.max : low &+ Int64(bitPattern: width &- 1)
-        return low...high
+    /// How many slices the hash space is settled in: about
+    /// √(settled entries ÷ entries a settle), which makes the pages a settle
+    /// dirties in the two tiers about equal, so their sum grows with the
+    /// square root of the index, not with the index.
+    static func slices(settledEntries: Int, entriesPerSettle: Int) -> Int {
+        let ideal = (Double(settledEntries) / Double(max(1, entriesPerSettle))).squareRoot()
+        return min(maxSlices, max(minSlices, Int(ideal.rounded())))
     }
 
-    /// Moves slice `n` of the small tier into the large one, in key order.
-    static func settle(_ db: Database, slice n: Int) throws {
-        let range = range(ofSlice: n)
+    static let minSlices = 4
+    static let maxSlices = 1_024
+
+    /// The hashes from `start` on, a `slices`-th of the 64-bit space (to
+    /// `Int64.max` at most), and where the next slice starts (`Int64.min`
+    /// once the sweep has reached the end).
+    static func range(from start: Int64, slices: Int) -> (range: ClosedRange<Int64>, next: Int64) {
+        let width = UInt64.max / UInt64(max(2, slices)) + 1
+        let toEnd = UInt64(bitPattern: Int64.max &- start)
+        guard width - 1 < toEnd else { return (start...Int64.max, Int64.min) }
+        let end = start &+ Int64(bitPattern: width - 1)
+        return (start...end, end &+ 1)
+    }
+
+    /// Moves the entries of `range` from the small tier into the large one,
+    /// in key order; returns how many the large tier gained.
+    @discardableResult
+    static func settle(_ db: Database, _ range: ClosedRange<Int64>) throws -> Int {
         let bounds: StatementArguments = [range.lowerBound, range.upperBound]
         try db.execute(sql: """
             INSERT OR IGNORE INTO \(settled) (key_hash, time, exposure_seq)
                 SELECT key_hash, time, exposure_seq FROM \(fresh) WHERE key_hash BETWEEN ? AND ? ORDER BY key_hash, time, exposure_seq
             """, arguments: bounds)
+        let moved = db.changesCount
         try db.execute(sql: "DELETE FROM \(fresh) WHERE key_hash BETWEEN ? AND ?", arguments: bounds)
+        return moved
     }
 
-    /// Entries filed since the last settled slice, and the next slice.
-    private static func progress(_ db: Database) throws -> (filed: Int, slice: Int) {
-        let filed = try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = 'exposure_keys_filed'") ?? 0
-        let slice = try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = 'exposure_keys_slice'") ?? 0
-        return (filed, slice % slices)
-    }
+    /// Where settling stands, kept in `store_meta`: entries filed since the
+    /// last settle, where the next one starts, and the large tier's size
+    /// (counted once, then kept).
+    struct Settling {
+        var filed: Int
+        var next: Int64
+        var settledEntries: Int
 
-    private static func setProgress(_ db: Database, filed: Int, slice: Int) throws {
-        try db.execute(sql: """
-            INSERT OR REPLACE INTO store_meta (name, value) VALUES ('exposure_keys_filed', ?), ('exposure_keys_slice', ?)
-            """, arguments: [filed, slice])
+        static func load(_ db: Database) throws -> Settling {
+            func value(_ name: String) throws -> Int64? {
+                try Int64.fetchOne(db, sql: "SELECT value FROM store_meta WHERE name = ?", arguments: [name])
+            }
+            let settledEntries = try value("exposure_keys_settled")
+                ?? Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM \(settled)") ?? 0
+            return Settling(
+                filed: Int(try value("exposure_keys_filed") ?? 0), next: try value("exposure_keys_next") ?? .min,
+                settledEntries: Int(settledEntries))
+        }
+
+        func save(_ db: Database) throws {
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO store_meta (name, value)
+                VALUES ('exposure_keys_filed', ?), ('exposure_keys_next', ?), ('exposure_keys_settled', ?)
+                """, arguments: [filed, next, settledEntries])
+        }
     }
 
     private static func insertSorted(_ db: Database, _ sorted: [Entry], into table: String) throws {
