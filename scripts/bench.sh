@@ -2,7 +2,8 @@
 # Builds capi and capi-bench in release mode and runs every measure: with
 # increasing and with random (--scattered-ids) event ids, on a fresh store
 # and on one preloaded with PRELOAD events (default 3000000), then measure
-# (6), the exposure feed and reports of a buy with REPORT_IMPRESSIONS
+# (6), the exposure feed (with conversions arriving, then with UUID-like
+# exposure ids and none) and reports of a buy with REPORT_IMPRESSIONS
 # impressions (default 1000000). Extra arguments go to every capi-bench run
 # (see `capi-bench --help`); the JSON summaries land in bench-results/
 # (git-ignored), one a run.
@@ -24,3 +25,4 @@ run random --scattered-ids --attribution-repetitions 0 "$@"
 run increasing-preloaded --preload "$preload" --attribution-repetitions 0 "$@"
 run random-preloaded --scattered-ids --preload "$preload" --attribution-repetitions 0 "$@"
 run reports --reports-only --report-impressions "${REPORT_IMPRESSIONS:-1000000}" "$@"
+run reports-random --reports-only --scattered-ids --feed-conversions 0 --report-impressions "${REPORT_IMPRESSIONS:-1000000}" "$@"
