@@ -31,17 +31,18 @@ import Testing
         #expect(!rests(190, writing: true), "ingestion keeps nineteen twentieths, not all")
     }
 
-    /// A worker whose oldest conversion waited past `catchUpLag` takes full
-    /// passes and half the writer even while clients write, until it has
-    /// caught up.
-    @Test func aWorkerBehindRestsOnlyAsLongAsItsPass() {
-        let pass = Duration.milliseconds(10)
-        #expect(AttributionWorker.keepsResting(rested: .milliseconds(5), held: pass, ingestWriting: true, maxRest: 19, behind: true))
-        #expect(!AttributionWorker.keepsResting(rested: .milliseconds(10), held: pass, ingestWriting: true, maxRest: 19, behind: true))
+    /// A pass cut to the smallest size (its budget spent on the exposures
+    /// arriving meanwhile) whose oldest conversion waited past `catchUpLag`
+    /// makes the next pass a full one; a pass that was not starved, or is
+    /// not behind, changes nothing.
+    @Test func aStarvedPassBehindMakesTheNextOneFull() {
         let now: Int64 = 1_795_780_800_000
-        #expect(AttributionWorker.isBehind(oldestReceivedAt: now - 2_001, now: now))
-        #expect(!AttributionWorker.isBehind(oldestReceivedAt: now - 2_000, now: now))
-        #expect(!AttributionWorker.isBehind(oldestReceivedAt: nil, now: now), "a pass of re-examinations only says nothing")
+        let floor = AttributionWorker.smallestPass
+        #expect(AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: now - 2_001, now: now))
+        #expect(!AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: now - 2_000, now: now))
+        #expect(!AttributionWorker.isStarvedBehind(size: floor + 90, oldestReceivedAt: now - 60_000, now: now),
+                "a pass of a hundred is not starved: clients that flood conversions keep their writer")
+        #expect(!AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: nil, now: now), "a pass of re-examinations only says nothing")
         #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (10, .seconds(2)), pacing: Self.oneWriter, behind: true) == 500)
     }
 

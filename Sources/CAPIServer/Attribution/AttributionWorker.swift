@@ -15,11 +15,13 @@ import ServiceLifecycle
 /// write is in flight, up to `maxRest` times as long. Clients that keep the
 /// writer busy get most of it, since they wait on every write and
 /// attribution does not; clients that leave it free leave the rest to
-/// attribution, which then still advances. Once the worker is behind (the
-/// oldest conversion it took arrived more than `catchUpLag` ago), it takes
-/// full passes and rests only as long as each held the writer: half the
-/// writer, until it has caught up, so conversions that arrive during a long
-/// exposure feed are not left waiting for the feed to end. A store whose writers run side by
+/// attribution, which then still advances. A pass that also reads the
+/// exposures arriving meanwhile (an exposure feed) is slow for the
+/// conversions it takes, so its budget would shrink it to `smallestPass`
+/// and leave conversions waiting until the feed ends; when such a starved
+/// pass finds the worker behind (its oldest conversion arrived more than
+/// `catchUpLag` ago), the next pass is a full one. Resting is unchanged, so
+/// clients keep their share of the writer. A store whose writers run side by
 /// side gets full passes. When clients are not sending, it runs flat out.
 ///
 /// It holds only the settings it uses: the lifecycle logs each service's
@@ -41,16 +43,16 @@ struct AttributionWorker: Service, CustomStringConvertible {
     static let ingestQuiet = Duration.milliseconds(200)
     /// How often a resting worker looks whether an ingest write is in flight.
     static let restCheck = Duration.milliseconds(1)
-    /// How old the oldest conversion a pass takes may be before the worker
-    /// stops yielding to clients beyond its fair share.
+    /// How old the oldest conversion of a starved pass may be before the
+    /// next pass is a full one.
     static let catchUpLag = Duration.seconds(2)
     /// The fewest conversions a pass takes, however slow the last one was.
     static let smallestPass = 10
 
     /// Conversions for the next pass: the full batch when clients are quiet,
-    /// the store takes writers side by side, or the worker is behind;
-    /// otherwise as many as fit in the store's pass length at the last
-    /// pass's pace.
+    /// the store takes writers side by side, or the last pass was starved
+    /// while the worker is behind (`isStarvedBehind`); otherwise as many as
+    /// fit in the store's pass length at the last pass's pace.
     static func passSize(
         batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing, behind: Bool = false
     ) -> Int {
@@ -62,27 +64,25 @@ struct AttributionWorker: Service, CustomStringConvertible {
 
     /// Whether a worker that has rested `rested` after a pass of `held`
     /// rests on, while clients are sending: at least `held`, and up to
-    /// `maxRest` times `held` while a client write is in flight, unless the
-    /// worker is `behind`.
-    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int, behind: Bool = false) -> Bool {
+    /// `maxRest` times `held` while a client write is in flight.
+    static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int) -> Bool {
         if rested < held { return true }
-        return ingestWriting && !behind && rested < held * maxRest
+        return ingestWriting && rested < held * maxRest
     }
 
-    /// Whether a pass that took a conversion first received at
-    /// `oldestReceivedAt` leaves the worker behind, at `now`.
-    static func isBehind(oldestReceivedAt: Int64?, now: Int64) -> Bool {
-        guard let oldestReceivedAt else { return false }
+    /// Whether a pass of `size` conversions, the first received at
+    /// `oldestReceivedAt`, was starved (cut to `smallestPass`) while the
+    /// worker is behind, at `now`: then the next pass is a full one.
+    static func isStarvedBehind(size: Int, oldestReceivedAt: Int64?, now: Int64) -> Bool {
+        guard size <= smallestPass, let oldestReceivedAt else { return false }
         return Duration.milliseconds(now - oldestReceivedAt) > catchUpLag
     }
 
     /// Rests after a pass of `held` while clients are sending (`keepsResting`).
-    func rest(after held: Duration, maxRest: Int, behind: Bool) async throws {
+    func rest(after held: Duration, maxRest: Int) async throws {
         let start = ContinuousClock.now
         try await Task.sleep(for: held)
-        while Self.keepsResting(
-            rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting, maxRest: maxRest, behind: behind
-        ) {
+        while Self.keepsResting(rested: ContinuousClock.now - start, held: held, ingestWriting: ingest.isWriting, maxRest: maxRest) {
             try await Task.sleep(for: Self.restCheck)
         }
     }
@@ -99,13 +99,13 @@ struct AttributionWorker: Service, CustomStringConvertible {
                     batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing, behind: behind)
                 let progress = try await store.attributePending(maxConversions: size, at: at)
                 last = (progress.conversions, progress.held)
-                behind = Self.isBehind(oldestReceivedAt: progress.oldestReceivedAt, now: clock.nowMilliseconds)
+                behind = Self.isStarvedBehind(size: size, oldestReceivedAt: progress.oldestReceivedAt, now: clock.nowMilliseconds)
                 if !progress.isIdle { metrics.attributionPass(progress) }
                 if progress.isIdle {
                     try await Task.sleep(for: idle)
                 } else {
                     if case .singleWriter(_, let maxRest) = pacing, ingest.isBusy(recently: Self.ingestQuiet) {
-                        try await rest(after: progress.held, maxRest: maxRest, behind: behind)
+                        try await rest(after: progress.held, maxRest: maxRest)
                     } else {
                         await Task.yield()
                     }
