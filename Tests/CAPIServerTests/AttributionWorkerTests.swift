@@ -31,21 +31,6 @@ import Testing
         #expect(!rests(190, writing: true), "ingestion keeps nineteen twentieths, not all")
     }
 
-    /// A pass cut to the smallest size (its budget spent on the exposures
-    /// arriving meanwhile) whose oldest conversion waited past `catchUpLag`
-    /// makes the next pass a full one; a pass that was not starved, or is
-    /// not behind, changes nothing.
-    @Test func aStarvedPassBehindMakesTheNextOneFull() {
-        let now: Int64 = 1_795_780_800_000
-        let floor = AttributionWorker.smallestPass
-        #expect(AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: now - 2_001, now: now))
-        #expect(!AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: now - 2_000, now: now))
-        #expect(!AttributionWorker.isStarvedBehind(size: floor + 90, oldestReceivedAt: now - 60_000, now: now),
-                "a pass of a hundred is not starved: clients that flood conversions keep their writer")
-        #expect(!AttributionWorker.isStarvedBehind(size: floor, oldestReceivedAt: nil, now: now), "a pass of re-examinations only says nothing")
-        #expect(AttributionWorker.passSize(batch: 500, busy: true, last: (10, .seconds(2)), pacing: Self.oneWriter, behind: true) == 500)
-    }
-
     @Test func busyServerTakesWhatFitsTheBudget() {
         func size(_ last: (Int, Duration)?) -> Int {
             AttributionWorker.passSize(batch: 500, busy: true, last: last, pacing: Self.oneWriter)

@@ -15,13 +15,7 @@ import ServiceLifecycle
 /// write is in flight, up to `maxRest` times as long. Clients that keep the
 /// writer busy get most of it, since they wait on every write and
 /// attribution does not; clients that leave it free leave the rest to
-/// attribution, which then still advances. A pass that also reads the
-/// exposures arriving meanwhile (an exposure feed) is slow for the
-/// conversions it takes, so its budget would shrink it to `smallestPass`
-/// and leave conversions waiting until the feed ends; when such a starved
-/// pass finds the worker behind (its oldest conversion arrived more than
-/// `catchUpLag` ago), the next pass is a full one. Resting is unchanged, so
-/// clients keep their share of the writer. A store whose writers run side by
+/// attribution, which then still advances. A store whose writers run side by
 /// side gets full passes. When clients are not sending, it runs flat out.
 ///
 /// It holds only the settings it uses: the lifecycle logs each service's
@@ -43,20 +37,16 @@ struct AttributionWorker: Service, CustomStringConvertible {
     static let ingestQuiet = Duration.milliseconds(200)
     /// How often a resting worker looks whether an ingest write is in flight.
     static let restCheck = Duration.milliseconds(1)
-    /// How old the oldest conversion of a starved pass may be before the
-    /// next pass is a full one.
-    static let catchUpLag = Duration.seconds(2)
     /// The fewest conversions a pass takes, however slow the last one was.
     static let smallestPass = 10
 
-    /// Conversions for the next pass: the full batch when clients are quiet,
-    /// the store takes writers side by side, or the last pass was starved
-    /// while the worker is behind (`isStarvedBehind`); otherwise as many as
-    /// fit in the store's pass length at the last pass's pace.
+    /// Conversions for the next pass: the full batch when clients are quiet
+    /// or the store takes writers side by side, otherwise as many as fit in
+    /// the store's pass length at the last pass's pace.
     static func passSize(
-        batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing, behind: Bool = false
+        batch: Int, busy: Bool, last: (conversions: Int, took: Duration)?, pacing: AttributionPacing
     ) -> Int {
-        guard busy, !behind, case .singleWriter(let passLength, _) = pacing else { return batch }
+        guard busy, case .singleWriter(let passLength, _) = pacing else { return batch }
         guard let last, last.conversions > 0, last.took > .zero else { return min(batch, smallestPass) }
         let fitting = Int(Double(last.conversions) * (passLength / last.took))
         return min(batch, max(smallestPass, fitting))
@@ -68,14 +58,6 @@ struct AttributionWorker: Service, CustomStringConvertible {
     static func keepsResting(rested: Duration, held: Duration, ingestWriting: Bool, maxRest: Int) -> Bool {
         if rested < held { return true }
         return ingestWriting && rested < held * maxRest
-    }
-
-    /// Whether a pass of `size` conversions, the first received at
-    /// `oldestReceivedAt`, was starved (cut to `smallestPass`) while the
-    /// worker is behind, at `now`: then the next pass is a full one.
-    static func isStarvedBehind(size: Int, oldestReceivedAt: Int64?, now: Int64) -> Bool {
-        guard size <= smallestPass, let oldestReceivedAt else { return false }
-        return Duration.milliseconds(now - oldestReceivedAt) > catchUpLag
     }
 
     /// Rests after a pass of `held` while clients are sending (`keepsResting`).
@@ -90,16 +72,14 @@ struct AttributionWorker: Service, CustomStringConvertible {
     func run() async throws {
         let idle = Duration.milliseconds(Int64(intervalSeconds * 1000))
         var last: (conversions: Int, took: Duration)?
-        var behind = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let at = clock.nowMilliseconds
                 let pacing = store.traits.attribution
                 let size = Self.passSize(
-                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing, behind: behind)
+                    batch: batchSize, busy: ingest.isBusy(recently: Self.ingestQuiet), last: last, pacing: pacing)
                 let progress = try await store.attributePending(maxConversions: size, at: at)
                 last = (progress.conversions, progress.held)
-                behind = Self.isStarvedBehind(size: size, oldestReceivedAt: progress.oldestReceivedAt, now: clock.nowMilliseconds)
                 if !progress.isIdle { metrics.attributionPass(progress) }
                 if progress.isIdle {
                     try await Task.sleep(for: idle)

@@ -6,15 +6,11 @@ public struct AttributionProgress: Sendable, Equatable {
     public var reexamined: Int
     /// How long the pass held the writer, its commit included (not the wait for it).
     public var held: Duration
-    /// When the oldest conversion the pass took first arrived (milliseconds
-    /// since the epoch): how far behind the worker is. nil when it took none.
-    public var oldestReceivedAt: Int64?
     public var isIdle: Bool { conversions == 0 && reexamined == 0 }
 
-    public init(conversions: Int, reexamined: Int, held: Duration = .zero, oldestReceivedAt: Int64? = nil) {
+    public init(conversions: Int, reexamined: Int, held: Duration = .zero) {
         self.conversions = conversions
         self.reexamined = reexamined
         self.held = held
-        self.oldestReceivedAt = oldestReceivedAt
     }
 }

@@ -39,7 +39,7 @@ extension SQLiteStore {
             + new.map { ($0, Examination.first, ConversionCredit?.none) }
         let input = try reads.passInput(conversions, windows: windows, cursors: cursors, exposuresSeen: exposuresSeen, at: at)
         try SQLiteAttributionWrites(db: db).apply(AttributionPlanner.plan(input), over: cursors)
-        return AttributionProgress(conversions: new.count, reexamined: reached.count, oldestReceivedAt: new.first?.receivedAt)
+        return AttributionProgress(conversions: new.count, reexamined: reached.count)
     }
 
     public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {
