@@ -51,6 +51,10 @@ struct BenchRunner {
 
         var rows: [BenchReport.Row] = []
         if options.preload > 0 { rows.append(try preloadRow(small, target)) }
+        if options.preloadExposures > 0 {
+            guard let server else { throw BenchError("--preload-exposures needs the server capi-bench starts (not --url)") }
+            rows.append(try preloadExposuresRow(server, target))
+        }
         var restSingle: Summary?
         var restSustained: Summary?
         for door in options.doors {
@@ -144,6 +148,22 @@ struct BenchRunner {
         log(String(format: "  %d events stored in %.1f s (%.0f events/s)", result.events, result.seconds, result.eventsPerSecond))
         return .measured("P", "preload, \(result.events) events before the measures", "events/s", [result.eventsPerSecond],
                          target: "—", pass: nil, note: String(format: "%.1f s", result.seconds))
+    }
+
+    /// `--preload-exposures N`: measure (6)'s feed of N impressions (and
+    /// N/50 clicks) into a buy of the bench account, before any measure.
+    func preloadExposuresRow(_ server: CAPIServerProcess, _ target: BenchTarget) throws -> BenchReport.Row {
+        var data = ReportData(impressions: options.preloadExposures, now: Date().epochMilliseconds, seed: options.seed)
+        data.scatteredIDs = options.scatteredIDs
+        log("(PE) preloading \(data.rows) exposures through the feed")
+        let platformKey = try server.createPlatformKey()
+        let connection = HTTPConnection(host: target.host, port: target.port)
+        defer { connection.close() }
+        try CAPIServerProcess.putMediaBuy(id: ReportData.mediaBuyID, body: data.mediaBuyBody, platformKey: platformKey, over: connection)
+        let fed = try ExposureFeeder(data: data, platformKey: platformKey).run(over: connection, log: log)
+        log(String(format: "  %d exposures stored in %.1f s of requests (%.0f rows/s)", fed.stored, fed.seconds, fed.sustainedRate))
+        return .measured("PE", "preload, \(fed.stored) exposures before the measures", "rows/s", [fed.sustainedRate],
+                         target: "—", pass: nil, note: String(format: "%.1f s of requests", fed.seconds))
     }
 
     func config(bytesPerEvent: Double?) -> BenchReport.Config {

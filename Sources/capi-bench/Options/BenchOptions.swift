@@ -18,6 +18,8 @@ struct BenchOptions: Sendable {
     var reportImpressions = 0
     var preload = 0
     var reportRepetitions = 11
+    /// Exposures fed before the measures (`--preload-exposures`).
+    var preloadExposures = 0
     /// Measure 4 alone.
     var attributionOnly = false
     /// Conversions a second sent while measure 6's feed runs (0: none, worker off).
@@ -53,6 +55,9 @@ struct BenchOptions: Sendable {
           --preload N             before measuring, store N events (REST, --clients clients ×
                                   --sustained-events batches, ids as the run's) so every measure
                                   runs on a store that already holds them (default 0)
+          --preload-exposures N   before measuring, feed N impressions and N/50 clicks (measure
+                                  6's feed, 100000 rows a request; UUID-like ids with
+                                  --scattered-ids) into a buy of the bench account (default 0)
           --seed N                generator seed (default 6)
           --conversions N, --exposures N   attribution sizes (default 100000, 1000000)
           --attribution-repetitions N   timed `capi attribute` runs on copies of one loaded
@@ -139,6 +144,7 @@ struct BenchOptions: Sendable {
                 guard let v = Int(text), v >= 0 else { throw BenchError("--feed-conversions must be 0 or more") }
                 o.feedConversionsPerSecond = v
             case "--preload": o.preload = try int(name)
+            case "--preload-exposures": o.preloadExposures = try int(name)
             case "--reports-only": o.reportsOnly = true
             case "--attribution-only": o.attributionOnly = true
             case "--doors":

@@ -82,41 +82,16 @@ struct ReportScenario {
         let expectedImpressions = rows - rows / (data.impressionsPerClick + 1)
         log("(6) feed: \(expectedImpressions) impressions + \(rows - expectedImpressions) clicks over \(data.days) days, \(chunk) rows a request")
         var sampler = RSSSampler(pid: server.pid)
-        var rates: [Double] = []
-        var feedSeconds = 0.0
-        var stored = 0
-        var bytes = 0
         let trickle = conversionsPerSecond > 0 ? ConversionTrickle(target: target, data: data, perSecond: conversionsPerSecond) : nil
         let loadStart = Date()
-        let feedRequest = HTTPRequest(path: "/agentic/v1/exposures", headers: [
-            ("Authorization", "Bearer \(platformKey)"), ("Content-Type", "application/x-ndjson"),
-        ])
-        for (n, lower) in stride(from: 0, to: rows, by: chunk).enumerated() {
-            let range = lower..<min(lower + chunk, rows)
-            let body = data.chunk(range)
-            bytes += body.count
-            let start = DispatchTime.now().uptimeNanoseconds
-            let reply = try connection.send(feedRequest, body: body)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            guard reply.status == 200, let processed = ReplyScanner.integer(after: "exposures_processed", in: reply.body) else {
-                throw BenchError("POST exposures: HTTP \(reply.status) \(reply.text.prefix(300))")
-            }
-            if ReplyScanner.contains(reply.body, "failures") { throw BenchError("exposure rows refused: \(reply.text.prefix(300))") }
-            stored += processed
-            trickle?.feedSent(rows: range.upperBound)
-            feedSeconds += seconds
-            rates.append(Double(range.count) / seconds)
-            if n % 10 == 9 || range.upperBound == rows {
-                log(String(format: "  %d rows stored, this request %.0f rows/s, so far %.0f rows/s", stored, Double(range.count) / seconds, Double(stored) / feedSeconds))
-            }
-        }
+        let fed = try ExposureFeeder(data: data, platformKey: platformKey, chunk: chunk)
+            .run(over: connection, log: log) { trickle?.feedSent(rows: $0) }
         let loadWall = Date().timeIntervalSince(loadStart)
         let conversions = try trickle?.stop()
         let drain = try trickle.map { _ in try ConversionTrickle.drain(target) }
         let peakLoad = sampler.stop()
-        guard stored == rows else { throw BenchError("only \(stored) of \(rows) exposure rows stored") }
         log(String(format: "(6) feed: %d rows (%.0f bytes a row) in %.1f s of requests (%.1f s wall): %.0f rows/s",
-                   rows, Double(bytes) / Double(max(rows, 1)), feedSeconds, loadWall, Double(rows) / feedSeconds))
+                   rows, Double(fed.bytes) / Double(max(rows, 1)), fed.seconds, loadWall, fed.sustainedRate))
         if let conversions, let drain {
             log(String(format: "(6) meanwhile %d conversions in %.1f s; worst attribution lag %.0f conversions, %.1f s; caught up %.1f s after the feed",
                        conversions.sent, conversions.seconds, conversions.maxLagConversions, conversions.maxLagSeconds, drain))
@@ -163,7 +138,7 @@ struct ReportScenario {
         log(String(format: "(6) GET reports/delivery: median %.2f ms, %d bytes, %@ impressions",
                    Summary(reportMillis)?.median ?? 0, reportReply?.body.count ?? 0, reportImpressions.map(String.init) ?? "?"))
         return Result(
-            feedRates: rates, feedRows: rows, feedSeconds: feedSeconds, feedBytes: bytes, loadWallSeconds: loadWall,
+            feedRates: fed.rates, feedRows: rows, feedSeconds: fed.seconds, feedBytes: fed.bytes, loadWallSeconds: loadWall,
             deliveryMillis: deliveryMillis, reportMillis: reportMillis,
             deliveryImpressions: deliveryImpressions, reportImpressions: reportImpressions,
             expectedImpressions: expectedImpressions,
