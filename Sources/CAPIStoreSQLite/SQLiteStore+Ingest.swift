@@ -14,7 +14,7 @@ extension SQLiteStore {
                 return .replay(record)
             }
             let counts = batch.testEventCode == nil
-                ? try Self.insertEvents(batch, db)
+                ? try Self.insertEvents(batch, db, recent: recentPlaces)
                 : try Self.insertTestEvents(batch, db)
             let response = respond(counts)
             if let idempotency, counts.inserted + counts.duplicates > 0 {
@@ -26,14 +26,14 @@ extension SQLiteStore {
 
     /// The hot path. Each run's events first claim their places in the
     /// dedup index (`EventClaims`), each with the seq it will be stored
-    /// under; the ones whose claim went through are new and go in
+    /// under; the ones whose place was free are new and go in
     /// `rowsPerInsert` to a statement, bound through SQLite's C API so no
     /// per-event argument arrays or payload copies are made. A claim refused
     /// by a taken place is settled after the run's inserts, key against
     /// stored key: a duplicate, or (rarely) a new event whose place another
     /// key holds. Runs are written as they arrive, while later ones are
     /// still being validated.
-    static func insertEvents(_ batch: IngestBatch, _ db: Database) throws -> IngestCounts {
+    static func insertEvents(_ batch: IngestBatch, _ db: Database, recent: RecentEventPlaces) throws -> IngestCounts {
         let many = try db.cachedStatement(sql: insertEventsSQL).sqliteStatement
         let one = try db.cachedStatement(sql: insertEventSQL).sqliteStatement
         let connection = db.sqliteConnection
@@ -41,11 +41,9 @@ extension SQLiteStore {
             throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "the dedup index has no key: the store was not migrated")
         }
         var claims = try EventClaims(
-            db, places: EventPlaces(key: hashKey), accountID: batch.accountID, eventSourceID: batch.eventSourceID,
-            rowsPerStatement: rowsPerInsert)
+            db, places: EventPlaces(key: hashKey), recent: recent, accountID: batch.accountID, eventSourceID: batch.eventSourceID)
         var accepted = 0
         var inserted = 0
-        var lastStored: Int64?
         defer {
             for stmt in [many, one] {
                 sqlite3_reset(stmt)
@@ -79,7 +77,6 @@ extension SQLiteStore {
                             start += count
                         }
                         inserted += rows.count
-                        if let last = rows.last?.seq { lastStored = max(lastStored ?? last, last) }
                     }
                     let (fresh, contested) = try claims.claim(events, db)
                     try store(fresh[...])
@@ -88,16 +85,15 @@ extension SQLiteStore {
                         let key = EventDedupKey(
                             accountID: batch.accountID, eventSourceID: batch.eventSourceID,
                             eventType: e.eventType.rawValue, eventID: e.text.string(e.eventIDSpan))
-                        guard try EventIDIndex.storedSeq(db, place: row.place, key: key) == nil else { continue }
+                        guard try EventIDIndex.storedSeq(db, place: row.place, key: key, recent: recent) == nil else { continue }
                         var row = row
                         row.seq = claims.takeSeq()
                         try store([row][...])
-                        try EventIDIndex.addEntry(db, place: row.place, seq: row.seq)
+                        recent.state.withLock { $0.add(place: row.place, seq: row.seq) }
                     }
                 }
             }
         }
-        if let lastStored { try EventIDIndex.setCovered(db, lastStored) }
         var counters = batch.runs.report.counters
         counters.accepted = accepted
         counters.duplicates = accepted - inserted

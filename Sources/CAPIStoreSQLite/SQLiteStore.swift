@@ -22,6 +22,9 @@ public final class SQLiteStore: ConversionStore {
     let walPath: String
     /// Hears what `migrate` had to mend in the dedup index.
     let logger: Logger?
+    /// The dedup index's newest entries, and what files them (`EventIDIndex`).
+    let recentPlaces: RecentEventPlaces
+    let dedupMerger: EventIDMerger
 
     /// How a process uses the store, which decides its memory settings.
     public enum Workload: Sendable {
@@ -74,10 +77,11 @@ public final class SQLiteStore: ConversionStore {
     }
 
     /// `walFlush`, when given, stands in for the sync of the WAL file: how
-    /// tests make the disk refuse one.
+    /// tests make the disk refuse one; `dedupMergeAt` is how many new
+    /// entries the dedup index gathers in memory before a merge.
     init(
         path: String, workload: Workload, metrics: (any MetricsFactory)?, logger: Logger?,
-        walFlush: (@Sendable () throws -> Void)?
+        walFlush: (@Sendable () throws -> Void)?, dedupMergeAt: Int = RecentEventPlaces.defaultMergeAt
     ) throws {
         _ = Self.memoryStatisticsOff
         let directory = (path as NSString).deletingLastPathComponent
@@ -114,6 +118,8 @@ public final class SQLiteStore: ConversionStore {
             }
         }
         pool = try DatabasePool(path: path, configuration: config)
+        recentPlaces = RecentEventPlaces(mergeAt: dedupMergeAt)
+        dedupMerger = try EventIDMerger(indexPath: dedupPath, recent: recentPlaces, logger: logger)
         // GRDB turns on WAL after `prepareDatabase` and sets the writer to
         // `synchronous = NORMAL` as it does: commits skip their own fsync,
         // and `durableWrite` waits for the WAL's instead. Said again here, once
@@ -156,18 +162,40 @@ public final class SQLiteStore: ConversionStore {
 
     /// One write transaction, and how long it held the writer, its commit
     /// included (not the wait for the writer).
+    /// The dedup index's memory follows the transaction: what it added is
+    /// kept on commit and taken back on rollback (`RecentEventPlaces`).
     private func heldWrite<T: Sendable>(
         _ updates: @Sendable (Database) throws -> T
     ) async throws -> (value: T, held: Duration) {
-        try await pool.writeWithoutTransaction { db in
+        try await pool.writeWithoutTransaction { [recentPlaces] db in
             let started = ContinuousClock.now
             var value: T?
-            try db.inTransaction {
-                value = try updates(db)
-                return .commit
+            recentPlaces.beginWrite()
+            do {
+                try db.inTransaction {
+                    value = try updates(db)
+                    return .commit
+                }
+            } catch {
+                recentPlaces.rollback()
+                throw error
             }
+            settleRecentPlaces()
             guard let value else { throw DatabaseError(resultCode: .SQLITE_MISUSE, message: "a committed write left no value") }
             return (value, ContinuousClock.now - started)
+        }
+    }
+
+    /// After a commit, on the writer: hands a full generation of the dedup
+    /// index's memory to the merger, or waits for the running merge when
+    /// memory is at its bound.
+    private func settleRecentPlaces() {
+        while true {
+            switch recentPlaces.commit() {
+            case .nothing: return
+            case .merge: return dedupMerger.start()
+            case .waitForMerge: dedupMerger.waitForRunningMerge()
+            }
         }
     }
 
@@ -176,7 +204,11 @@ public final class SQLiteStore: ConversionStore {
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(pool)
         let logger = logger
-        try await pool.write { db in try EventIDIndex.reconcile(db, logger: logger) }
+        let places = try await pool.write { db in
+            try EventIDIndex.reconcile(db, logger: logger)
+            return try EventIDIndex.hashKey(db).map { EventPlaces(key: $0) }
+        }
+        recentPlaces.state.withLock { $0.places = places }
         try await walSyncer.sync()
     }
 

@@ -110,6 +110,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        MemoryPolicy.apply()
         var settings = try settings()
         try LogFormat.resolve(logFormat).bootstrap()
         // Once per process, before the store opens: its timers and any

@@ -41,6 +41,7 @@ import Testing
                 try db.execute(sql: "INSERT INTO dedup.event_ids (place, seq) SELECT ?, MAX(seq) FROM events", arguments: [placeB])
             }
             #expect(try await fixture.ingest(events: [SQLiteStoreFixture.purchase("o-b")]) == IngestCounts(inserted: 1, duplicates: 0))
+            try await store.flushRecentPlaces()
             #expect(try await Self.count(store, "SELECT COUNT(*) FROM dedup.collisions") == 1)
             let again = try await fixture.ingest(events: [
                 SQLiteStoreFixture.purchase("o-b"), SQLiteStoreFixture.purchase("o-a"), SQLiteStoreFixture.purchase("o-c"),
@@ -61,6 +62,7 @@ import Testing
         let path = folder.appendingPathComponent("capi.sqlite").path
         try await SQLiteStoreFixture.run(at: path) { fixture in
             #expect(try await fixture.ingest(events: ["o-1", "o-2", "o-3"].map { SQLiteStoreFixture.purchase($0) }).inserted == 3)
+            try await fixture.store.flushRecentPlaces()
             try await fixture.store.pool.write { db in
                 try db.execute(sql: "DELETE FROM dedup.event_ids WHERE seq > 1")
                 try EventIDIndex.setCovered(db, 1)

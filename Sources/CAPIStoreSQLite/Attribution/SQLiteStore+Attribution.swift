@@ -59,9 +59,9 @@ extension SQLiteStore {
     public func attributionExplanation(
         accountID: String, eventSourceID: String, eventType: String, eventID: String
     ) async throws -> AttributionExplanation? {
-        try await pool.read { db in
+        try await pool.read { [recentPlaces] db in
             let key = EventDedupKey(accountID: accountID, eventSourceID: eventSourceID, eventType: eventType, eventID: eventID)
-            guard let stored = try EventIDIndex.storedSeq(db, key: key),
+            guard let stored = try EventIDIndex.storedSeq(db, key: key, recent: recentPlaces),
                   let event = try Row.fetchOne(db, sql: "SELECT seq, event_time FROM events WHERE seq = ?", arguments: [stored])
             else { return nil }
             let seq: Int64 = event["seq"]

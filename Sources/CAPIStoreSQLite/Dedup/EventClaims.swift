@@ -2,17 +2,16 @@ import CAPICore
 import GRDB
 import GRDBSQLite
 
-/// One ingest transaction's claims on the dedup index: each accepted event
-/// tries to insert `place → seq` into `event_ids` (`EventPlaces`); a claim
-/// that goes through is a new event, one refused by a taken place is
+/// One ingest transaction's claims on the dedup index: each accepted
+/// event's place (`EventPlaces`) is looked up in memory (`RecentEventPlaces`)
+/// and in the index file; a free place makes a new event, whose entry goes to
+/// memory with the seq it will be stored under; a taken one makes it
 /// contested (a duplicate, or another key of the same place: the caller
 /// compares keys once the run's new events are stored).
 ///
 /// New events get consecutive seqs, the ones SQLite gives rows appended to
 /// `events` (the largest seq plus one), so their inserts take SQLite's
-/// append path instead of seeking each seq; a statement's claims are made
-/// with the seqs they would have if all went through, and the few entries
-/// that follow a refused claim are moved down.
+/// append path instead of seeking each seq.
 struct EventClaims {
     /// An event of a run, by its index there, with its seq and place.
     struct Row {
@@ -23,100 +22,76 @@ struct EventClaims {
 
     /// The hash state of the batch's account and source.
     private let prefix: SipHash24
-    private let many: OpaquePointer?
-    private let one: OpaquePointer?
-    private let lookup: OpaquePointer?
-    private let update: OpaquePointer?
-    private let rowsPerStatement: Int
+    private let recent: RecentEventPlaces
+    /// `probeWidth` places looked up in the file in one statement.
+    private let probe: OpaquePointer?
     /// The seq the next new event gets.
     private var nextSeq: Int64
+    /// The last seq given, if any.
+    private(set) var lastSeq: Int64?
 
-    init(_ db: Database, places: EventPlaces, accountID: String, eventSourceID: String, rowsPerStatement: Int) throws {
+    static let probeWidth = 50
+
+    init(_ db: Database, places: EventPlaces, recent: RecentEventPlaces, accountID: String, eventSourceID: String) throws {
         prefix = places.prefix(accountID: accountID, eventSourceID: eventSourceID)
-        self.rowsPerStatement = rowsPerStatement
-        many = try db.cachedStatement(sql: Self.claimSQL(rows: rowsPerStatement)).sqliteStatement
-        one = try db.cachedStatement(sql: Self.claimSQL(rows: 1)).sqliteStatement
-        lookup = try db.cachedStatement(sql: "SELECT seq FROM \(EventIDIndex.schema).event_ids WHERE place = ?").sqliteStatement
-        update = try db.cachedStatement(sql: "UPDATE \(EventIDIndex.schema).event_ids SET seq = ? WHERE place = ?").sqliteStatement
+        self.recent = recent
+        probe = try db.cachedStatement(sql: Self.probeSQL).sqliteStatement
         nextSeq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0) + 1
     }
 
-    /// Claims an entry for each of `events`: the fresh ones (claim went
-    /// through) and the contested ones, each in the order of `events`.
+    /// Claims an entry for each of `events`: the fresh ones (their entries
+    /// are in memory now) and the contested ones, each in the order of `events`.
     mutating func claim(
         _ events: UnsafeBufferPointer<ConversionEvent>, _ db: Database
     ) throws -> (fresh: [Row], contested: [Row]) {
+        let places = events.map { e in
+            e.text.bytes.withUnsafeBufferPointer { text in
+                EventPlaces.place(prefix, eventType: e.eventType.rawValue, eventID: UnsafeBufferPointer(rebasing: text[e.eventIDSpan.range]))
+            }
+        }
+        let taken = try takenInFile(places, db)
         var fresh: [Row] = []
         var contested: [Row] = []
         fresh.reserveCapacity(events.count)
-        var rows: [Row] = []
-        rows.reserveCapacity(rowsPerStatement)
-        var start = 0
-        while start < events.count {
-            let count = events.count - start >= rowsPerStatement ? rowsPerStatement : 1
-            let stmt = count == 1 ? one : many
-            let base = nextSeq
-            rows.removeAll(keepingCapacity: true)
-            for r in 0..<count {
-                let e = events[start + r]
-                let place = e.text.bytes.withUnsafeBufferPointer { text in
-                    EventPlaces.place(
-                        prefix, eventType: e.eventType.rawValue, eventID: UnsafeBufferPointer(rebasing: text[e.eventIDSpan.range]))
-                }
-                rows.append(Row(index: start + r, seq: base + Int64(r), place: place))
-                sqlite3_bind_int64(stmt, Int32(2 * r + 1), place)
-                sqlite3_bind_int64(stmt, Int32(2 * r + 2), base + Int64(r))
-            }
-            try SQLiteRow.execute(stmt, db)
-            let claimed = Int(sqlite3_changes(db.sqliteConnection))
-            sqlite3_reset(stmt)
-            if claimed == count {
-                fresh.append(contentsOf: rows)
-                nextSeq += Int64(count)
-            } else {
-                // Some place was taken: which, each entry's seq tells.
-                for var row in rows {
-                    guard try seq(at: row.place, db) == row.seq else {
-                        contested.append(row)
-                        continue
-                    }
-                    let claimedSeq = row.seq
-                    row.seq = takeSeq()
-                    if row.seq != claimedSeq { try move(row, db) }
+        recent.state.withLock { state in
+            for (index, place) in places.enumerated() {
+                if taken.contains(place) || state.contains(place) {
+                    contested.append(Row(index: index, seq: 0, place: place))
+                } else {
+                    let row = Row(index: index, seq: takeSeq(), place: place)
+                    state.add(place: place, seq: row.seq)
                     fresh.append(row)
                 }
             }
-            start += count
         }
         return (fresh, contested)
     }
 
-    /// The seq for a new event found after the claims (another key of a
-    /// taken place).
+    /// The seq for a new event.
     mutating func takeSeq() -> Int64 {
         defer { nextSeq += 1 }
+        lastSeq = nextSeq
         return nextSeq
     }
 
-    /// Gives a claimed entry its event's final seq.
-    private func move(_ row: Row, _ db: Database) throws {
-        sqlite3_bind_int64(update, 1, row.seq)
-        sqlite3_bind_int64(update, 2, row.place)
-        defer { sqlite3_reset(update) }
-        try SQLiteRow.execute(update, db)
+    /// Which of `places` the index file holds, `probeWidth` to a statement
+    /// (a short tail repeats its first place).
+    private func takenInFile(_ places: [Int64], _ db: Database) throws -> Set<Int64> {
+        var taken = Set<Int64>()
+        var start = 0
+        while start < places.count {
+            let end = min(start + Self.probeWidth, places.count)
+            for slot in 0..<Self.probeWidth {
+                let i = start + slot
+                sqlite3_bind_int64(probe, Int32(slot + 1), places[i < end ? i : start])
+            }
+            while try SQLiteRow.step(probe, db) { taken.insert(SQLiteRow.int64(probe, 0)) }
+            sqlite3_reset(probe)
+            start = end
+        }
+        return taken
     }
 
-    /// The seq of the entry at `place`.
-    private func seq(at place: Int64, _ db: Database) throws -> Int64? {
-        sqlite3_bind_int64(lookup, 1, place)
-        defer { sqlite3_reset(lookup) }
-        return try SQLiteRow.step(lookup, db) ? SQLiteRow.int64(lookup, 0) : nil
-    }
-
-    /// `INSERT … ON CONFLICT DO NOTHING` of `rows` entries: when fewer rows
-    /// changed than were sent, a place was taken.
-    static func claimSQL(rows: Int) -> String {
-        let values = (0..<rows).map { "(?\(2 * $0 + 1), ?\(2 * $0 + 2))" }.joined(separator: ", ")
-        return "INSERT INTO \(EventIDIndex.schema).event_ids (place, seq) VALUES \(values) ON CONFLICT DO NOTHING"
-    }
+    static let probeSQL = "SELECT place FROM \(EventIDIndex.schema).event_ids WHERE place IN ("
+        + Array(repeating: "?", count: probeWidth).joined(separator: ", ") + ")"
 }

@@ -8,22 +8,22 @@ import Logging
 /// The dedup index of stored events: a 64-bit *place* for each event's
 /// dedup key (account, source, type, event id, `EventPlaces`) mapped to its
 /// `seq`, in a database file of its own with small pages, attached to every
-/// connection as `dedup`.
+/// connection as `dedup`, and its newest entries in memory
+/// (`RecentEventPlaces`) until a merger files them (`EventIDMerger`).
 ///
 /// A file of its own, because senders' event ids are often random (UUIDs):
-/// each new event lands on a random page of the index, and SQLite writes a
-/// page it dirtied whole to the WAL at every commit. With `pageSize`-byte
-/// pages that page is small; with the main file's pages it would be most of
-/// an event's write. A place keeps the order of ids that differ only in
-/// their last characters, so increasing ids (order numbers) still land on
-/// few pages (docs/architecture.md, "The dedup index").
+/// a new entry lands on a random page, and SQLite writes every page it
+/// dirtied whole to the WAL. The server's writer only reads the file; the
+/// merger writes it in large sorted passes on a connection of its own, so
+/// ingestion neither waits for those pages nor writes a second WAL. A place
+/// keeps the order of ids that differ only in their last characters, so
+/// increasing ids (order numbers) land on few pages (docs/architecture.md,
+/// "The dedup index").
 ///
-/// It is derived data. A transaction across attached WAL files commits each
-/// file on its own, and only the main WAL is synced before a write is
-/// acknowledged, so after a crash the index may be behind or ahead of the
-/// events. It records the last seq it covers and the identity of the main
-/// file, and `reconcile` (on every open) drops entries past the stored events
-/// and indexes the events past what it covers; an index beside another
+/// It is derived data. The file records the last seq it covers and the
+/// identity of the main file; what memory held is lost with the process, and
+/// `reconcile` (on every open) indexes the events past what the file covers
+/// and drops entries past the stored events; an index beside another
 /// database, or with no key, is rebuilt.
 ///
 /// Exact: a taken place alone never makes a duplicate; the stored event's
@@ -34,8 +34,8 @@ enum EventIDIndex {
     static let schema = "dedup"
     /// The index file's page size: the WAL bytes of each new event's entry.
     static let pageSize = 512
-    /// Page cache of the server's writer for the index, in KiB: a batch's
-    /// dirtied entries and the upper levels of the tree stay in memory.
+    /// Page cache for the index of the server's writer and of the merger,
+    /// in KiB: the upper levels of the tree stay in memory.
     static let writerCacheKiB = 16 * 1024
 
     static func path(besideDatabase path: String) -> String { path + "-dedup" }
@@ -61,8 +61,22 @@ enum EventIDIndex {
         """
 
     /// The seq of the stored event with this dedup key, if there is one:
-    /// the entries of its place, compared key by key.
-    static func storedSeq(_ db: Database, place: Int64, key: EventDedupKey) throws -> Int64? {
+    /// the entries of its place in memory (`recent`), then in the file,
+    /// compared key by key. Asks memory first: a transaction must not have
+    /// read the file before (see `RecentEventPlaces`).
+    static func storedSeq(_ db: Database, place: Int64, key: EventDedupKey, recent: RecentEventPlaces?) throws -> Int64? {
+        let inMemory = recent?.seqs(at: place) ?? []
+        if !inMemory.isEmpty {
+            let stmt = try db.cachedStatement(sql: """
+                SELECT seq FROM events WHERE seq = ?1 AND account_id = ?2 AND event_source_id = ?3 AND event_type = ?4 AND event_id = ?5
+                """).sqliteStatement
+            for seq in inMemory.sorted() {
+                defer { sqlite3_reset(stmt) }
+                sqlite3_bind_int64(stmt, 1, seq)
+                bind(key, stmt)
+                if try SQLiteRow.step(stmt, db) { return seq }
+            }
+        }
         let stmt = try db.cachedStatement(sql: """
             SELECT e.seq FROM events e
             WHERE e.seq IN (SELECT seq FROM \(schema).event_ids WHERE place = ?1
@@ -72,26 +86,60 @@ enum EventIDIndex {
             """).sqliteStatement
         defer { sqlite3_reset(stmt) }
         sqlite3_bind_int64(stmt, 1, place)
+        bind(key, stmt)
+        return try SQLiteRow.step(stmt, db) ? SQLiteRow.int64(stmt, 0) : nil
+    }
+
+    private static func bind(_ key: EventDedupKey, _ stmt: OpaquePointer?) {
         SQLiteBind.text(stmt, 2, key.accountID)
         SQLiteBind.text(stmt, 3, key.eventSourceID)
         SQLiteBind.text(stmt, 4, key.eventType)
         SQLiteBind.text(stmt, 5, key.eventID)
-        return try SQLiteRow.step(stmt, db) ? SQLiteRow.int64(stmt, 0) : nil
     }
 
-    /// The stored event with this dedup key.
-    static func storedSeq(_ db: Database, key: EventDedupKey) throws -> Int64? {
-        guard let hashKey = try hashKey(db) else { return nil }
-        return try storedSeq(db, place: EventPlaces(key: hashKey).place(key), key: key)
+    /// The stored event with this dedup key (nil before the store is open).
+    static func storedSeq(_ db: Database, key: EventDedupKey, recent: RecentEventPlaces) throws -> Int64? {
+        guard let place = recent.place(key) else { return nil }
+        return try storedSeq(db, place: place, key: key, recent: recent)
     }
 
-    /// Adds the entry of a stored event that `storedSeq` found no twin of:
-    /// to `event_ids`, or to `collisions` if its place is taken.
+    /// Files `entries`, in (place, seq) order: each in `event_ids`, or in
+    /// `collisions` when its place holds another seq; one already filed (by
+    /// another process's open) is skipped.
+    static func file(_ entries: [(place: Int64, seq: Int64)], _ db: Database) throws {
+        let rows = 64
+        let many = try db.cachedStatement(sql: "INSERT INTO \(schema).event_ids (place, seq) VALUES "
+            + Array(repeating: "(?, ?)", count: rows).joined(separator: ", ") + " ON CONFLICT DO NOTHING").sqliteStatement
+        var start = 0
+        while start < entries.count {
+            let end = min(start + rows, entries.count)
+            if end - start == rows {
+                for (i, entry) in entries[start..<end].enumerated() {
+                    sqlite3_bind_int64(many, Int32(2 * i + 1), entry.place)
+                    sqlite3_bind_int64(many, Int32(2 * i + 2), entry.seq)
+                }
+                try SQLiteRow.execute(many, db)
+                sqlite3_reset(many)
+                if db.changesCount == rows {
+                    start = end
+                    continue
+                }
+            }
+            // A place was taken, or a short tail: one entry at a time.
+            for entry in entries[start..<end] { try addEntry(db, place: entry.place, seq: entry.seq) }
+            start = end
+        }
+    }
+
+    /// Adds the entry of a stored event: to `event_ids`, or to `collisions`
+    /// if its place holds another seq.
     static func addEntry(_ db: Database, place: Int64, seq: Int64) throws {
         try db.execute(
             sql: "INSERT INTO \(schema).event_ids (place, seq) VALUES (?, ?) ON CONFLICT DO NOTHING", arguments: [place, seq])
-        if db.changesCount == 0 {
-            try db.execute(sql: "INSERT INTO \(schema).collisions (place, seq) VALUES (?, ?)", arguments: [place, seq])
+        guard db.changesCount == 0 else { return }
+        let held = try Int64.fetchOne(db, sql: "SELECT seq FROM \(schema).event_ids WHERE place = ?", arguments: [place])
+        if held != seq {
+            try db.execute(sql: "INSERT OR IGNORE INTO \(schema).collisions (place, seq) VALUES (?, ?)", arguments: [place, seq])
         }
     }
 
@@ -142,22 +190,32 @@ enum EventIDIndex {
         try setCovered(db, lastEvent)
     }
 
-    /// Adds the entries of the events after `seq`, in seq order; returns how many.
+    /// Adds the entries of the events after `seq`; returns how many. A
+    /// chunk's entries are added in place order, so neighbours share pages.
     private static func index(_ db: Database, after seq: Int64) throws -> Int {
         guard let hashKey = try hashKey(db) else { return 0 }
         let places = EventPlaces(key: hashKey)
         let rows = try Row.fetchCursor(db, sql: """
             SELECT seq, account_id, event_source_id, event_type, event_id FROM events WHERE seq > ? ORDER BY seq
             """, arguments: [seq])
+        var chunk: [(place: Int64, seq: Int64, key: EventDedupKey)] = []
         var count = 0
-        while let row = try rows.next() {
-            let key = EventDedupKey(accountID: row[1], eventSourceID: row[2], eventType: row[3], eventID: row[4])
-            let place = places.place(key)
+        func addChunk() throws {
+            chunk.sort { ($0.place, $0.seq) < ($1.place, $1.seq) }
             // A twin stored earlier keeps the entry (the events were stored
             // through this index, so there is none but by a damaged file).
-            if try storedSeq(db, place: place, key: key) == nil { try addEntry(db, place: place, seq: row[0]) }
-            count += 1
+            for entry in chunk where try storedSeq(db, place: entry.place, key: entry.key, recent: nil) == nil {
+                try addEntry(db, place: entry.place, seq: entry.seq)
+            }
+            count += chunk.count
+            chunk.removeAll(keepingCapacity: true)
         }
+        while let row = try rows.next() {
+            let key = EventDedupKey(accountID: row[1], eventSourceID: row[2], eventType: row[3], eventID: row[4])
+            chunk.append((places.place(key), row[0], key))
+            if chunk.count >= RecentEventPlaces.defaultMergeAt { try addChunk() }
+        }
+        try addChunk()
         return count
     }
 }
