@@ -27,8 +27,6 @@ struct EventClaims {
     private let probe: OpaquePointer?
     /// The seq the next new event gets.
     private var nextSeq: Int64
-    /// The last seq given, if any.
-    private(set) var lastSeq: Int64?
 
     static let probeWidth = 50
 
@@ -70,7 +68,6 @@ struct EventClaims {
     /// The seq for a new event.
     mutating func takeSeq() -> Int64 {
         defer { nextSeq += 1 }
-        lastSeq = nextSeq
         return nextSeq
     }
 
