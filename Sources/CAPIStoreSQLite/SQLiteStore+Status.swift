@@ -9,7 +9,8 @@ import Glibc
 
 extension SQLiteStore {
     /// The attributor's backlog from its cursors and the newest rows (each a
-    /// b-tree seek, never a count), and the WAL file's size.
+    /// b-tree seek, never a count), the WAL file's size, and the dedup
+    /// index's entries in memory.
     public func status() async throws -> StoreStatus {
         var status = try await pool.read { db in
             let cursors = try Dictionary(uniqueKeysWithValues: Row.fetchAll(
@@ -27,6 +28,7 @@ extension SQLiteStore {
         }
         var info = stat()
         status.walBytes = stat(walPath, &info) == 0 ? Int(info.st_size) : 0
+        status.dedupEntriesInMemory = recentPlaces.state.withLock { $0.active.count + $0.merging.count }
         return status
     }
 }

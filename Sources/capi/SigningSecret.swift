@@ -25,7 +25,9 @@ enum SigningSecret {
         if let existing = try load(file: FileManager.default.fileExists(atPath: path) ? path : nil) { return existing }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
-        FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        // Links signed with a secret that is not kept would stop verifying on the next start.
+        guard FileManager.default.createFile(atPath: path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ValidationError("cannot write the demo signing secret to \(path)") }
         return Array(secret.utf8)
     }
 }

@@ -89,6 +89,7 @@ import Testing
             #expect(m.value("capi_attribution_lag_conversions") == 3, "nothing attributed yet")
             #expect(m.value("capi_attribution_lag_seconds") == 30, "the oldest arrived 30 s before now")
             #expect((m.value("capi_store_wal_bytes") ?? 0) > 0)
+            #expect(m.value("capi_store_dedup_memory_entries") == 3, "three events, none filed yet")
 
             try await AttributionTests.attributeUntilIdle(server.store)
             let after = try await server.metrics()

@@ -32,6 +32,7 @@ public final class CAPIMetrics: Sendable {
     let attributionLagSeconds: Prometheus.Gauge
     let attributionLagExposures: Prometheus.Gauge
     let walBytes: Prometheus.Gauge
+    let dedupEntriesInMemory: Prometheus.Gauge
 
     private let requests = Mutex<[RequestKey: RequestHandles]>([:])
     private let rateLimits = Mutex<[String: Prometheus.Counter]>([:])
@@ -111,6 +112,8 @@ public final class CAPIMetrics: Sendable {
         attributionLagExposures = gauge(
             "attribution_lag", "exposures", "Exposures stored but not yet used to re-examine earlier conversions (sampled on scrape)")
         walBytes = gauge("store_wal", "bytes", "Size of the SQLite write-ahead log file (sampled on scrape)")
+        dedupEntriesInMemory = gauge(
+            "store_dedup_memory", "entries", "Entries of the dedup index held in memory, not yet filed (sampled on scrape)")
     }
 
     /// One HTTP request answered: `route` is the route's template
@@ -192,6 +195,7 @@ public final class CAPIMetrics: Sendable {
         let lag = status.oldestPendingReceivedAt.map { max(0, Double(now - $0) / 1000) } ?? 0
         attributionLagSeconds.set(lag)
         if let bytes = status.walBytes { walBytes.set(Double(bytes)) }
+        if let entries = status.dedupEntriesInMemory { dedupEntriesInMemory.set(Double(entries)) }
     }
 
     /// The Prometheus text exposition of everything registered.
