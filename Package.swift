@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
     ],
     targets: [
         .target(name: "CAPICore"),
@@ -39,11 +40,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The PostgreSQL store (PostgresNIO): several capi nodes on one database.
+        .target(
+            name: "CAPIStorePostgres",
+            dependencies: [
+                "CAPICore", "CAPIStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Picks a concrete store from `--database`; only the executables link it.
         .target(
             name: "CAPIStores",
             dependencies: [
-                "CAPIStore", "CAPIStoreSQLite",
+                "CAPIStore", "CAPIStoreSQLite", "CAPIStorePostgres",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,6 +107,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .testTarget(
+            name: "CAPIStorePostgresTests",
+            dependencies: [
+                "CAPICore", "CAPIStore", "CAPIStorePostgres", "CAPIStores", "CAPIStoreTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import CAPIStore
+import CAPIStorePostgres
 import CAPIStoreSQLite
 import CoreMetrics
 import Logging
@@ -23,8 +24,23 @@ public enum StoreOpener {
                 path: path, workload: workload == .bulk ? .bulk : .server, metrics: metrics, logger: logger)
             try await store.migrate()
             return store
-        case .postgres:
-            throw StoreLocationError(text: location.description, reason: "needs the PostgreSQL store, which this build does not include yet")
+        case .postgres(let url):
+            // TLS, password and the rest from the URL or the PG* variables;
+            // the pool's size from CAPI_PG_POOL_SIZE.
+            let configuration: PostgresConfiguration
+            do {
+                configuration = try PostgresConfiguration(url: url)
+            } catch {
+                throw StoreLocationError(text: location.description, reason: "cannot be used: \(error.reason)")
+            }
+            let store = PostgresStore(configuration: configuration, logger: logger)
+            do {
+                try await store.migrate()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            return store
         }
     }
 }
