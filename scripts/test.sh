@@ -3,6 +3,7 @@
 #  1. the Swift suites: rules, decoder, attribution ground truth, reports,
 #     HTTP tests against a real server on a real SQLite file, and the store
 #     conformance suite on SQLite and on a real PostgreSQL (scripts/postgres.sh);
+#     then every server HTTP suite again with the server on PostgreSQL;
 #  2. the interop suite: the official AdCP Python client (`adcp`, from PyPI,
 #     in .venv) and its CLI driving the real `capi` binary over MCP, the
 #     OpenAPI contract test and the crash loop;
@@ -22,5 +23,8 @@ export CAPI_TEST_DATABASE_URL
 TIMED='LimitsTests|GracefulStopTests'
 swift test --skip-build --skip "$TIMED"
 swift test --skip-build --filter "$TIMED"
+# The server suites again, every server on a schema of its own in PostgreSQL.
+CAPI_TEST_STORE=postgres swift test --skip-build --filter CAPIServerTests --skip "$TIMED"
+CAPI_TEST_STORE=postgres swift test --skip-build --filter "$TIMED"
 CAPI_BIN="$(swift build --show-bin-path)/capi" bash scripts/interop-tests.sh
 CAPI_BIN="$(swift build --show-bin-path)/capi" bash scripts/fuzz-api.sh

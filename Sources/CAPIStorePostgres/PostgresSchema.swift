@@ -34,9 +34,14 @@ public enum PostgresSchema {
     /// Runs the migrations not yet recorded, all in one transaction under a
     /// transaction-level advisory lock: nodes starting at once take turns,
     /// and the later ones find the work done.
+    ///
+    /// A schema named first in the search path (`options=-csearch_path=capi`
+    /// in the URL) is created when missing, so one database can hold several
+    /// capi deployments side by side.
     static func migrate(_ store: PostgresStore) async throws {
         try await store.transaction { db in
             try await db.run(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(lockKey(migrationLock)))"))
+            try await createSearchPathSchema(db)
             try await db.run("""
                 CREATE TABLE IF NOT EXISTS capi_migrations (
                     version integer PRIMARY KEY,
@@ -53,6 +58,24 @@ public enum PostgresSchema {
                 try await db.run("INSERT INTO capi_migrations (version, name) VALUES (\(migration.version), \(migration.name))")
             }
         }
+    }
+
+    /// Creates the search path's first schema when it does not exist yet
+    /// (`current_schema()` is null then); `$user` and `public` are left alone.
+    private static func createSearchPathSchema(_ db: PostgresConnection) async throws {
+        let current = try await db.value("SELECT current_schema()", as: String?.self)
+        guard (current ?? nil) == nil,
+              let path = try await db.value("SELECT current_setting('search_path')", as: String.self),
+              let first = path.split(separator: ",").first?.trimmingCharacters(in: .whitespaces),
+              !first.isEmpty, !first.contains("$")
+        else { return }
+        let name = first.hasPrefix("\"") ? String(first.dropFirst().dropLast()) : first
+        try await db.run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS " + quotedIdentifier(name)))
+    }
+
+    /// `name` as a PostgreSQL identifier, quoted.
+    static func quotedIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     static let migrations: [Migration] = [

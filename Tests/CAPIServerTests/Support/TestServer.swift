@@ -21,7 +21,8 @@ final class TestClock: CAPIClock {
 }
 
 /// A real capi server on a loopback port, over a real store: a SQLite file
-/// in a fresh temporary folder.
+/// in a fresh temporary folder, or a fresh schema of a real PostgreSQL
+/// (`TestStore`).
 struct TestServer: Sendable {
     let baseURL: String
     let store: any ConversionStore
@@ -40,7 +41,7 @@ struct TestServer: Sendable {
     ) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("capi-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let location = StoreLocation.sqlite(path: folder.appendingPathComponent("capi.sqlite").path)
+        let location = TestStore.location(in: folder)
         // Metrics of this server alone: a test process runs many.
         let metrics = CAPIMetrics()
         let store = wrapStore(try await StoreOpener.open(location, metrics: metrics.factory))
