@@ -8,8 +8,11 @@ import PostgresNIO
 /// Understood in the URL: user, password, host (a name, an address, or a
 /// socket folder such as `%2Fvar%2Frun%2Fpostgresql`), port, database, and
 /// the parameters `sslmode`, `sslrootcert`, `host`, `port`, `user`,
-/// `password`, `dbname`, `application_name`, `options` and `connect_timeout`.
-/// Several hosts are not taken yet.
+/// `password`, `dbname`, `application_name`, `options`, `connect_timeout`
+/// and `target_session_attrs`. Several hosts, as libpq takes them
+/// (`postgres://u@h1:5432,h2:5432/capi?target_session_attrs=read-write`),
+/// name a primary and its standbys: the store uses the first that answers,
+/// and with `read-write` the first that accepts writes (`HostPools`).
 public struct PostgresConfiguration: Sendable {
     /// libpq's TLS modes. `prefer`, libpq's default, uses TLS when the server
     /// offers it; `verify-ca` and `verify-full` check the certificate
@@ -20,8 +23,33 @@ public struct PostgresConfiguration: Sendable {
         case verifyFull = "verify-full"
     }
 
-    public var host: String
-    public var port: Int
+    /// A server of the URL: a name, an address, or a socket folder.
+    public struct Endpoint: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// libpq's `target_session_attrs`: which of the hosts a session may use.
+    public enum TargetSessionAttributes: String, Sendable {
+        /// The first host that answers.
+        case any
+        /// The first host that accepts writes (not a standby in recovery).
+        case readWrite = "read-write"
+        /// As `read-write`: a server not in recovery.
+        case primary
+    }
+
+    /// The servers to try, in order; at least one.
+    public var endpoints: [Endpoint]
+    public var targetSessionAttributes: TargetSessionAttributes
+    /// The first server's host and port.
+    public var host: String { endpoints[0].host }
+    public var port: Int { endpoints[0].port }
     public var username: String
     public var password: String?
     public var database: String
@@ -45,7 +73,8 @@ public struct PostgresConfiguration: Sendable {
     /// `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE`, `PGSSLROOTCERT`,
     /// `PGAPPNAME`, `PGOPTIONS`, `PGCONNECT_TIMEOUT`, and `CAPI_PG_POOL_SIZE`).
     public init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PostgresConfigurationError) {
-        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+        let authority = HostList(url: url)
+        guard let parts = URLComponents(string: authority.url), let scheme = parts.scheme?.lowercased(),
               scheme == "postgres" || scheme == "postgresql"
         else { throw PostgresConfigurationError("is not a postgres:// URL") }
         var query: [String: String] = [:]
@@ -53,10 +82,25 @@ public struct PostgresConfiguration: Sendable {
         func value(_ fromURL: String?, _ parameter: String, _ variable: String) -> String? {
             [fromURL, query[parameter], environment[variable]].lazy.compactMap { $0 }.first { !$0.isEmpty }
         }
-        host = value(parts.host, "host", "PGHOST") ?? "localhost"
-        let portText = value(parts.port.map(String.init), "port", "PGPORT") ?? "5432"
-        guard let port = Int(portText), (1...65_535).contains(port) else { throw PostgresConfigurationError("has an invalid port") }
-        self.port = port
+        var endpoints: [Endpoint] = []
+        if let hosts = authority.hosts {
+            for host in hosts { endpoints.append(try Self.endpoint(host, defaultPort: value(nil, "port", "PGPORT"))) }
+        } else {
+            let hosts = (value(nil, "host", "PGHOST") ?? "localhost").split(separator: ",").map(String.init)
+            let ports = (value(nil, "port", "PGPORT") ?? "5432").split(separator: ",").map(String.init)
+            guard ports.count == 1 || ports.count == hosts.count, !hosts.isEmpty else {
+                throw PostgresConfigurationError("names \(hosts.count) hosts but \(ports.count) ports")
+            }
+            for (i, host) in hosts.enumerated() {
+                endpoints.append(Endpoint(host: host, port: try Self.port(ports.count == 1 ? ports[0] : ports[i])))
+            }
+        }
+        self.endpoints = endpoints
+        let attributes = value(nil, "target_session_attrs", "PGTARGETSESSIONATTRS") ?? TargetSessionAttributes.any.rawValue
+        guard let targetSessionAttributes = TargetSessionAttributes(rawValue: attributes) else {
+            throw PostgresConfigurationError("has a target_session_attrs capi does not take (any, read-write, primary)")
+        }
+        self.targetSessionAttributes = targetSessionAttributes
         username = value(parts.user, "user", "PGUSER") ?? environment["USER"] ?? "postgres"
         password = value(parts.password, "password", "PGPASSWORD")
         let path = parts.path.hasPrefix("/") ? String(parts.path.dropFirst()) : parts.path
@@ -76,6 +120,27 @@ public struct PostgresConfiguration: Sendable {
         poolSize = size
     }
 
+    /// `host[:port]` or `[v6]:port` of a URL's host list.
+    private static func endpoint(_ text: String, defaultPort: String?) throws(PostgresConfigurationError) -> Endpoint {
+        var host = Substring(text)
+        var portText = defaultPort ?? "5432"
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            let rest = host[host.index(after: close)...]
+            if rest.hasPrefix(":") { portText = String(rest.dropFirst()) }
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if let colon = host.lastIndex(of: ":") {
+            portText = String(host[host.index(after: colon)...])
+            host = host[..<colon]
+        }
+        let name = host.removingPercentEncoding ?? String(host)
+        return Endpoint(host: name.isEmpty ? "localhost" : name, port: try port(portText))
+    }
+
+    private static func port(_ text: String) throws(PostgresConfigurationError) -> Int {
+        guard let port = Int(text), (1...65_535).contains(port) else { throw PostgresConfigurationError("has an invalid port") }
+        return port
+    }
+
     /// Uses `schema` as the search path: tables are created and found there.
     public func inSchema(_ schema: String) -> PostgresConfiguration {
         var copy = self
@@ -91,8 +156,9 @@ public struct PostgresConfiguration: Sendable {
         return copy
     }
 
-    /// PostgresNIO's configuration for the pool.
-    func client() -> PostgresClient.Configuration {
+    /// PostgresNIO's configuration for a pool to `endpoint`.
+    func client(_ endpoint: Endpoint) -> PostgresClient.Configuration {
+        let (host, port) = (endpoint.host, endpoint.port)
         var config: PostgresClient.Configuration
         if host.hasPrefix("/") {
             config = .init(unixSocketPath: "\(host)/.s.PGSQL.\(port)", username: username, password: password, database: database)
@@ -134,4 +200,28 @@ public struct PostgresConfigurationError: Error, Sendable, CustomStringConvertib
     init(_ reason: String) { self.reason = reason }
 
     public var description: String { "the PostgreSQL URL \(reason)" }
+}
+
+/// A URL's authority read apart: URLComponents cannot read libpq's list of
+/// hosts (`h1:5432,h2:5433`), so the list is taken out and the URL is read
+/// with no host in its place.
+struct HostList {
+    /// The URL without its hosts.
+    var url: String
+    /// The hosts as written (`host[:port]`), or nil when the URL names none.
+    var hosts: [String]?
+
+    init(url: String) {
+        guard let schemeEnd = url.range(of: "://") else {
+            self.url = url
+            return
+        }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let hostStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+        let hostText = authority[hostStart...]
+        self.url = String(url[..<hostStart]) + String(url[authorityEnd...])
+        hosts = hostText.isEmpty ? nil : hostText.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
 }

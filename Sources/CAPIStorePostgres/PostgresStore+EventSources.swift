@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func eventSources(accountID: String) async throws -> [EventSource] {
-        try await client.withConnection { db in try await Self.fetchSources(db, accountID: accountID) }
+        try await withConnection { db in try await Self.fetchSources(db, accountID: accountID) }
     }
 
     public func eventSource(accountID: String, id: String) async throws -> EventSource? {

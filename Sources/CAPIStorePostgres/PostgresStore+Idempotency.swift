@@ -8,7 +8,7 @@ import PostgresNIO
 /// record and replays it (or, if the first rolled back, takes the claim).
 extension PostgresStore {
     public func idempotencyRecord(accountID: String, operation: String, key: String) async throws -> IdempotencyRecord? {
-        try await client.withConnection { db in try await Self.idempotencyRecord(db, accountID: accountID, operation: operation, key: key) }
+        try await withConnection { db in try await Self.idempotencyRecord(db, accountID: accountID, operation: operation, key: key) }
     }
 
     /// Claims the key for this transaction; returns the record stored under

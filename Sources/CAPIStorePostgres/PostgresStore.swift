@@ -11,8 +11,9 @@ import PostgresNIO
 /// made it durable, so a 200 sent after it survives a crash of either side.
 /// Every table that grows is keyed account first (`PostgresSchema`).
 public final class PostgresStore: ConversionStore {
-    let client: PostgresClient
-    /// The pool's background work; cancelled by `close`.
+    /// A pool per host of the URL, and the one in use.
+    let pools: HostPools
+    /// The pools' background work; cancelled by `close`.
     private let running: Task<Void, Never>
     /// How far attribution passes may read (`CommitHorizon`).
     let horizon = CommitHorizon()
@@ -23,9 +24,9 @@ public final class PostgresStore: ConversionStore {
     /// Opens a pool to the configured server; nothing connects until the
     /// first query. `logger` hears the pool's own background events.
     public init(configuration: PostgresConfiguration, logger: Logger? = nil) {
-        let client = PostgresClient(configuration: configuration.client(), backgroundLogger: logger ?? Self.quiet)
-        self.client = client
-        running = Task { await client.run() }
+        let pools = HostPools(configuration: configuration, logger: logger ?? Self.quiet)
+        self.pools = pools
+        running = Task { await pools.run() }
     }
 
     /// Reads `url` (and the `PG*` variables) and opens a pool to it.
@@ -35,13 +36,13 @@ public final class PostgresStore: ConversionStore {
 
     /// Rows of `query`, on a connection of the pool, outside any transaction.
     func read(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: Self.quiet).collect()
+        try await withConnection { try await $0.rows(query) }
     }
 
     /// Runs `body` in one transaction on one connection: committed when it
     /// returns, rolled back when it throws (the error is rethrown as it was).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        try await withConnection { connection in
             try await connection.run("BEGIN")
             let value: T
             do {
@@ -58,7 +59,7 @@ public final class PostgresStore: ConversionStore {
     /// Runs `body` in a read-only transaction that sees one snapshot
     /// throughout, for reads that must agree with each other.
     func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        try await withConnection { connection in
             try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             let value: T
             do {

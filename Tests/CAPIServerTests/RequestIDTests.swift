@@ -62,6 +62,8 @@ import Testing
             let rest = try await server.request("GET", "/agentic/v1/media-buys", key: key, headers: ["X-Request-Id": "broken-store-rest"])
             #expect(rest.status == 503)
             #expect(rest.firstError?["code"]?.stringValue == "SERVICE_UNAVAILABLE")
+            #expect(rest.headers["retry-after"] == "1", "a client knows when to come back")
+            #expect(rest.firstError?["recovery"]?.stringValue == "transient")
             #expect(rest.headers["x-request-id"] == "broken-store-rest")
             let mcp = try await server.mcpCall(
                 key: key, tool: "get_media_buy_delivery", arguments: "{}", headers: ["X-Request-Id": "broken-store-mcp"])

@@ -35,6 +35,28 @@ import Testing
         #expect(url.password == "pw", "a password from PGPASSWORD")
     }
 
+    @Test func severalHostsAsLibpqWritesThem() throws {
+        let c = try PostgresConfiguration(
+            url: "postgres://capi:pw@pg-a:5432,pg-b:5433,[::1]:5434,pg-d/capi?target_session_attrs=read-write", environment: [:])
+        #expect(c.endpoints == [
+            .init(host: "pg-a", port: 5432), .init(host: "pg-b", port: 5433), .init(host: "::1", port: 5434),
+            .init(host: "pg-d", port: 5432),
+        ])
+        #expect(c.targetSessionAttributes == .readWrite)
+        #expect(c.username == "capi" && c.password == "pw" && c.database == "capi")
+        let fromVariables = try PostgresConfiguration(
+            url: "postgres:///capi", environment: ["PGHOST": "a,b", "PGPORT": "6000,6001", "PGTARGETSESSIONATTRS": "primary"])
+        #expect(fromVariables.endpoints == [.init(host: "a", port: 6000), .init(host: "b", port: 6001)])
+        #expect(fromVariables.targetSessionAttributes == .primary)
+        #expect(try PostgresConfiguration(url: "postgres://h/d", environment: [:]).targetSessionAttributes == .any)
+        #expect(throws: PostgresConfigurationError.self) {
+            try PostgresConfiguration(url: "postgres://h/d?target_session_attrs=standby", environment: [:])
+        }
+        #expect(throws: PostgresConfigurationError.self) {
+            try PostgresConfiguration(url: "postgres:///d", environment: ["PGHOST": "a,b,c", "PGPORT": "1,2"])
+        }
+    }
+
     @Test func libpqDefaults() throws {
         let c = try PostgresConfiguration(url: "postgresql://localhost", environment: ["USER": "alice"])
         #expect(c.port == 5432)

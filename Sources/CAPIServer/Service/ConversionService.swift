@@ -90,7 +90,12 @@ public final class ConversionService: Sendable {
             field: "event_source_id"))
     }
 
-    /// A store failure, as the 503 that says nothing about the data. This
+    /// Seconds a client waits before retrying a request the store could not
+    /// serve: long enough for a pool to reconnect, short for a client.
+    static let storeRetryAfter = 1
+
+    /// A store failure, as the 503 (with `Retry-After`) that says nothing
+    /// about the data. This
     /// is where such a failure is logged, once, at error level: with the
     /// request's id (`logger`'s metadata), the operation and the error's
     /// type, never its description (which may quote a request's values).
@@ -98,6 +103,10 @@ public final class ConversionService: Sendable {
         logger.error("service unavailable", metadata: [
             "operation": "\(operation)", "error.type": "\(type(of: error))",
         ])
-        return ServiceFailure(.unavailable, AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly"))
+        var refusal = AdCPError(.serviceUnavailable, "The database is unavailable; retry shortly")
+        refusal.retryAfter = storeRetryAfter
+        var failure = ServiceFailure(.unavailable, refusal)
+        failure.retryAfter = storeRetryAfter
+        return failure
     }
 }
