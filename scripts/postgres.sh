@@ -11,6 +11,7 @@
 #   start-standby  pg_basebackup it, start that as synchronous standby
 #                  `standby1`; prints `export CAPI_PG_STANDBY_PORT=…`
 #   kill-primary   SIGKILL the primary's postmaster and its processes
+#   restart-primary  start the killed primary again, on its port
 #   promote        promote the standby, wait until it accepts writes
 #   stop           stop every server under CAPI_PG_DIR and remove it
 # Servers listen on 127.0.0.1 (password auth) and on a unix socket in
@@ -166,6 +167,16 @@ cmd_kill_primary() {
     wait_for gone $pids || die "primary processes did not exit"
 }
 
+cmd_restart_primary() {
+    use_base
+    local port
+    ! postmaster_pid "$base/primary" >/dev/null || die "the primary under $base is running"
+    port=$(port_of primary) || die "no port recorded for the primary"
+    as_pg "$PG_BIN/pg_ctl" -D "$base/primary" -l "$base/primary.log" -w -t 60 -o "-p $port" start ||
+        die "the primary did not start again"
+    wait_for as_pg "$PG_BIN/pg_isready" -q -h "$base" -p "$port" || die "primary not ready within 30 s"
+}
+
 cmd_promote() {
     use_base
     local port
@@ -190,7 +201,8 @@ case $cmd in
 start) cmd_start ;;
 start-standby) cmd_start_standby ;;
 kill-primary) cmd_kill_primary ;;
+restart-primary) cmd_restart_primary ;;
 promote) cmd_promote ;;
 stop) cmd_stop ;;
-*) die "usage: postgres.sh start|start-standby|kill-primary|promote|stop" ;;
+*) die "usage: postgres.sh start|start-standby|kill-primary|restart-primary|promote|stop" ;;
 esac
