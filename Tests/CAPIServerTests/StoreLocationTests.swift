@@ -23,6 +23,14 @@ import Testing
         #expect(try StoreLocation("postgresql://h/capi") == .postgres(url: "postgresql://h/capi"))
     }
 
+    @Test func everyPasswordOfAURLIsMasked() throws {
+        let hosts = try StoreLocation("postgres://capi:p%40ss@pg-a:5432,pg-b:5432/capi?target_session_attrs=read-write")
+        #expect(hosts.description == "postgres://capi:****@pg-a:5432,pg-b:5432/capi?target_session_attrs=read-write")
+        let parameter = try StoreLocation("postgres://pg-a/capi?sslmode=require&PASSWORD=hunter2&application_name=n1")
+        #expect(parameter.description == "postgres://pg-a/capi?sslmode=require&PASSWORD=****&application_name=n1")
+        #expect(try StoreLocation("postgres://capi@pg-a/capi").description == "postgres://capi@pg-a/capi")
+    }
+
     @Test func unknownSchemesAndEmptyNamesAreRefused() {
         #expect(throws: StoreLocationError.self) { try StoreLocation("mysql://h/capi") }
         #expect(throws: StoreLocationError.self) { try StoreLocation("sqlite:") }
