@@ -31,7 +31,7 @@ extension PostgresStore {
             SELECT u.seq, u.account_id, u.exposure_id, u.kind, u.media_buy_id, u.package_id, u.creative_id, u.time, u.cost, u.click_id,
                 u.keys, \(receivedAt)
             FROM (
-                SELECT nextval(pg_get_serial_sequence('exposures', 'seq')) AS seq, a.*
+                SELECT nextval('exposures_seq_seq'::regclass) AS seq, a.*
                 FROM unnest(\(exposures.map(\.accountID))::text[], \(exposures.map(\.exposureID))::text[],
                 \(exposures.map(\.kind.rawValue))::text[], \(exposures.map(\.mediaBuyID))::text[], \(exposures.map(\.packageID))::text[],
                 \(exposures.map(\.creativeID))::text[], \(exposures.map(\.time))::int8[], \(NullableArray(exposures.map(\.cost)))::float8[],

@@ -65,7 +65,7 @@ extension PostgresStore {
             SELECT u.seq, \(batch.accountID), \(batch.eventSourceID), \(batch.receivedAt), u.type, u.id, u.time,
                 u.action_source, u.value, u.currency, u.order_id, u.click_id, u.click_id_type, u.payload
             FROM (
-                SELECT nextval(pg_get_serial_sequence('events', 'seq')) AS seq, a.*
+                SELECT nextval('events_seq_seq'::regclass) AS seq, a.*
                 FROM unnest(\(c.types)::text[], \(c.ids)::text[], \(c.times)::int8[], \(NullableArray(c.actionSources))::text[],
                     \(NullableArray(c.values))::float8[], \(NullableArray(c.currencies))::text[], \(NullableArray(c.orderIDs))::text[],
                     \(NullableArray(c.clickIDs))::text[], \(NullableArray(c.clickIDTypes))::text[], \(c.payloads)::bytea[])

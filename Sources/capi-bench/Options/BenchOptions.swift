@@ -32,6 +32,12 @@ struct BenchOptions: Sendable {
     var jsonPath: String?
     var doors: [IngestDoor] = [.rest, .mcp]
     var keepData = false
+    /// A `postgres://` URL: every server the bench starts uses a fresh
+    /// schema there instead of a fresh SQLite file.
+    var database: String?
+    /// Servers on the one database for (1)–(3); sustained clients take
+    /// them in turn.
+    var nodes = 1
     var quiet = false
     var stagesOnly = false
 
@@ -79,6 +85,11 @@ struct BenchOptions: Sendable {
           --url http://127.0.0.1:PORT --key KEY   use a running server instead (its `bench`
                                   event source must accept purchase, add_to_cart, lead)
           --server-pid PID        with --url: read that process's memory
+          --database URL          a postgres:// URL: each server the bench starts stores into a
+                                  fresh schema of that database (capi_bench_…, left there)
+                                  instead of a fresh SQLite file; measure 4 is SQLite's alone
+          --nodes N               start N servers on the --database for (1)–(3); (1) goes to
+                                  the first, the sustained clients to each in turn (default 1)
           --capi PATH             the capi binary to start (default: next to capi-bench)
           --json PATH             also write a JSON summary
           --keep-data             keep the temporary database and server log
@@ -160,6 +171,8 @@ struct BenchOptions: Sendable {
                 let text = try value(name)
                 guard let v = Int32(text) else { throw BenchError("--server-pid must be a process id") }
                 o.serverPID = v
+            case "--database": o.database = try value(name)
+            case "--nodes": o.nodes = try int(name)
             case "--capi": o.capiPath = try value(name)
             case "--json": o.jsonPath = try value(name)
             case "--keep-data": o.keepData = true
@@ -169,6 +182,12 @@ struct BenchOptions: Sendable {
             i += 1
         }
         if (o.url == nil) != (o.key == nil) { throw BenchError("--url and --key go together") }
+        if let database = o.database, !database.hasPrefix("postgres://"), !database.hasPrefix("postgresql://") {
+            throw BenchError("--database takes a postgres:// URL (SQLite is the default)")
+        }
+        if o.nodes > 1, o.database == nil || o.url != nil {
+            throw BenchError("--nodes needs --database (several servers share one PostgreSQL), not --url")
+        }
         if o.reportsOnly, o.reportImpressions == 0 { throw BenchError("--reports-only needs --report-impressions N") }
         return o
     }

@@ -5,6 +5,13 @@ struct BenchTarget: Sendable {
     var port: UInt16
     var key: String
     var serverPID: Int32?
+    /// Further nodes on the same database, for the sustained clients.
+    var otherPorts: [UInt16] = []
+
+    /// The port sustained client `client` talks to: the nodes in turn.
+    func port(client: Int) -> UInt16 {
+        client % (otherPorts.count + 1) == 0 ? port : otherPorts[client % (otherPorts.count + 1) - 1]
+    }
 
     /// Parses `http://127.0.0.1:PORT` (loopback, numeric IPv4 only: the bench
     /// never sends traffic off the machine).

@@ -34,6 +34,8 @@ struct ReportScenario {
     var conversionsPerSecond: Int
     /// Exposure ids spread like UUIDs (`--scattered-ids`).
     var scatteredIDs = false
+    /// A `postgres://` URL: the server stores into a fresh schema there.
+    var postgres: String? = nil
     var chunk = 100_000
 
     struct Result: Sendable {
@@ -66,7 +68,8 @@ struct ReportScenario {
 
     func run(log: (String) -> Void) throws -> Result {
         let server = try CAPIServerProcess(
-            capiPath: capiPath, log: log, serveArguments: conversionsPerSecond > 0 ? [] : ["--attribution-interval", "0"])
+            capiPath: capiPath, log: log, serveArguments: conversionsPerSecond > 0 ? [] : ["--attribution-interval", "0"],
+            postgres: postgres)
         defer { server.stop(keepData: keepData) }
         let target = BenchTarget(host: "127.0.0.1", port: server.port, key: server.key, serverPID: server.pid)
         try BenchRunner.syncEventSource(target)

@@ -42,7 +42,7 @@ struct SustainedScenario {
             let batchesPerClient = self.batchesPerClient ?? .max
             let thread = Thread {
                 defer { finished.leave() }
-                let connection = HTTPConnection(host: target.host, port: target.port)
+                let connection = HTTPConnection(host: target.host, port: target.port(client: c))
                 defer { connection.close() }
                 var body = wrapped.bytes
                 let request: HTTPRequest

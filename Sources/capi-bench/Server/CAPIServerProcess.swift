@@ -4,12 +4,14 @@ import Glibc
 #endif
 
 /// A `capi serve` started for the run: a release binary on a free loopback
-/// port, a fresh database in a temporary folder, one account, one key and the
-/// `bench` event source. Stopped (and its folder removed) at the end.
+/// port, a fresh database (a SQLite file in a temporary folder, or a fresh
+/// schema of `--database`), one account, one key and the `bench` event
+/// source. Stopped (and its folder removed) at the end.
 final class CAPIServerProcess {
     let port: UInt16
     let key: String
     let directory: URL
+    /// The `--database` value the server and the CLI are given.
     let databasePath: String
     private var process: Process
     let capiPath: String
@@ -21,14 +23,14 @@ final class CAPIServerProcess {
     static let accountID = "bench"
 
     /// Creates the database, account and key with the CLI, then starts the server.
-    /// `serveArguments` go after the usual `serve --host --port --database --log-level`.
-    init(capiPath: String, log: (String) -> Void, serveArguments: [String] = []) throws {
+    /// `serveArguments` go after the usual `serve --host --port --database --log-level`;
+    /// `postgres`, a URL, puts the store in a new schema of that database.
+    init(capiPath: String, log: (String) -> Void, serveArguments: [String] = [], postgres: String? = nil) throws {
         self.capiPath = capiPath
         self.serveArguments = serveArguments
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("capi-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        directory = Self.newFolder()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        databasePath = directory.appendingPathComponent("capi.sqlite").path
+        databasePath = postgres.map(Self.inFreshSchema) ?? directory.appendingPathComponent("capi.sqlite").path
         log("database: \(databasePath)")
         _ = try Self.runCLI(capiPath, ["accounts", "create", Self.accountID, "--database", databasePath])
         let keyOutput = try Self.runCLI(capiPath, ["keys", "create", "--account", Self.accountID, "--database", databasePath])
@@ -42,6 +44,32 @@ final class CAPIServerProcess {
         process = Process()
         try launch()
         log("server pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
+    }
+
+    /// Another server on `first`'s database and key: a second node.
+    init(sharing first: CAPIServerProcess, log: (String) -> Void) throws {
+        capiPath = first.capiPath
+        serveArguments = first.serveArguments
+        directory = Self.newFolder()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        databasePath = first.databasePath
+        key = first.key
+        port = try Self.freeLoopbackPort()
+        logURL = directory.appendingPathComponent("server.log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        process = Process()
+        try launch()
+        log("node pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
+    }
+
+    private static func newFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("capi-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    /// `url` with a search path naming a new schema, which the store creates.
+    static func inFreshSchema(_ url: String) -> String {
+        let schema = "capi_bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D" + schema
     }
 
     private func launch() throws {
