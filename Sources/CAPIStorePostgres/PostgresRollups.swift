@@ -91,20 +91,14 @@ enum PostgresRollups {
     static func verify(_ db: PostgresConnection, accountID: String?) async throws -> RollupCheck {
         var check = RollupCheck()
         let condition = accountID == nil ? "" : "WHERE account_id = $1"
-        let exposures = compare(
+        check.compare(
+            .exposures,
             stored: try await figures(db, "SELECT * FROM exposure_rollups \(condition)", accountID, keys: 5),
             recomputed: try await figures(db, exposureSource(account: accountID != nil), accountID, keys: 5))
-        check.exposureRows = exposures.rows
-        check.differences += exposures.differences.map {
-            RollupDifference(rollup: .exposures, key: $0.key, stored: $0.stored, recomputed: $0.recomputed)
-        }
-        let conversions = compare(
+        check.compare(
+            .conversions,
             stored: try await figures(db, "SELECT * FROM conversion_rollups \(condition)", accountID, keys: 8),
             recomputed: try await figures(db, conversionSource(account: accountID != nil), accountID, keys: 8))
-        check.conversionRows = conversions.rows
-        check.differences += conversions.differences.map {
-            RollupDifference(rollup: .conversions, key: $0.key, stored: $0.stored, recomputed: $0.recomputed)
-        }
         return check
     }
 
@@ -127,15 +121,5 @@ enum PostgresRollups {
                 : RollupFigures(count: try r.get(8), amount: try r.get(9))
         }
         return out
-    }
-
-    private static func compare(
-        stored: [[String]: RollupFigures], recomputed: [[String]: RollupFigures]
-    ) -> (rows: Int, differences: [(key: [String], stored: RollupFigures?, recomputed: RollupFigures?)]) {
-        let keys = Set(stored.keys).union(recomputed.keys)
-        let zero = RollupFigures(count: 0, amount: 0)
-        let differing = keys.filter { !(stored[$0] ?? zero).agrees(with: recomputed[$0] ?? zero) }
-            .sorted { $0.lexicographicallyPrecedes($1) }
-        return (keys.count, differing.map { ($0, stored[$0], recomputed[$0]) })
     }
 }

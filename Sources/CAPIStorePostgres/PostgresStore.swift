@@ -42,25 +42,20 @@ public final class PostgresStore: ConversionStore {
     /// Runs `body` in one transaction on one connection: committed when it
     /// returns, rolled back when it throws (the error is rethrown as it was).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await withConnection { connection in
-            try await connection.run("BEGIN")
-            let value: T
-            do {
-                value = try await body(connection)
-            } catch {
-                _ = try? await connection.run("ROLLBACK")
-                throw error
-            }
-            try await connection.run("COMMIT")
-            return value
-        }
+        try await inTransaction("BEGIN", body)
     }
 
     /// Runs `body` in a read-only transaction that sees one snapshot
     /// throughout, for reads that must agree with each other.
     func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await inTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func inTransaction<T: Sendable>(
+        _ begin: PostgresQuery, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await withConnection { connection in
-            try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try await connection.run(begin)
             let value: T
             do {
                 value = try await body(connection)

@@ -111,18 +111,14 @@ enum SQLiteRollups {
         let filter: StatementArguments = accountID.map { [$0] } ?? []
         let condition = accountID == nil ? "" : "WHERE account_id = ?"
         var check = RollupCheck()
-        let exposures = compare(
+        check.compare(
+            .exposures,
             stored: try figures(db, sql: "SELECT * FROM exposure_rollups \(condition)", arguments: filter, keys: 5),
             recomputed: try figures(db, sql: exposureSource(account: accountID != nil), arguments: filter, keys: 5))
-        check.exposureRows = exposures.rows
-        check.differences += exposures.differences.map { RollupDifference(rollup: .exposures, key: $0.key, stored: $0.stored, recomputed: $0.recomputed) }
-        let conversions = compare(
+        check.compare(
+            .conversions,
             stored: try figures(db, sql: "SELECT * FROM conversion_rollups \(condition)", arguments: filter, keys: 8),
             recomputed: try figures(db, sql: conversionSource(account: accountID != nil), arguments: filter, keys: 8))
-        check.conversionRows = conversions.rows
-        check.differences += conversions.differences.map {
-            RollupDifference(rollup: .conversions, key: $0.key, stored: $0.stored, recomputed: $0.recomputed)
-        }
         return check
     }
 
@@ -137,15 +133,5 @@ enum SQLiteRollups {
                 : RollupFigures(count: row[8], amount: row[9])
         }
         return out
-    }
-
-    private static func compare(
-        stored: [[String]: RollupFigures], recomputed: [[String]: RollupFigures]
-    ) -> (rows: Int, differences: [(key: [String], stored: RollupFigures?, recomputed: RollupFigures?)]) {
-        let keys = Set(stored.keys).union(recomputed.keys)
-        let zero = RollupFigures(count: 0, amount: 0)
-        let differing = keys.filter { !(stored[$0] ?? zero).agrees(with: recomputed[$0] ?? zero) }
-            .sorted { $0.lexicographicallyPrecedes($1) }
-        return (keys.count, differing.map { ($0, stored[$0], recomputed[$0]) })
     }
 }

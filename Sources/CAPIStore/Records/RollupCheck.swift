@@ -62,3 +62,23 @@ public struct RollupFigures: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(count)/\(clicks)/\(amount)" }
 }
+
+extension RollupCheck {
+    /// Compares one rollup's stored rows with the rows recomputed from raw
+    /// ones, each keyed by its key columns as text; a row missing on one
+    /// side counts as zero there. Records how many rows were compared and
+    /// the rows that differ, in key order.
+    public mutating func compare(
+        _ rollup: RollupDifference.Rollup, stored: [[String]: RollupFigures], recomputed: [[String]: RollupFigures]
+    ) {
+        let keys = Set(stored.keys).union(recomputed.keys)
+        let zero = RollupFigures(count: 0, amount: 0)
+        let differing = keys.filter { !(stored[$0] ?? zero).agrees(with: recomputed[$0] ?? zero) }
+            .sorted { $0.lexicographicallyPrecedes($1) }
+        switch rollup {
+        case .exposures: exposureRows = keys.count
+        case .conversions: conversionRows = keys.count
+        }
+        differences += differing.map { RollupDifference(rollup: rollup, key: $0, stored: stored[$0], recomputed: recomputed[$0]) }
+    }
+}
