@@ -143,8 +143,8 @@ public enum PostgresSchema {
             CONSTRAINT events_dedup PRIMARY KEY (account_id, event_source_id, event_type, event_id)
         )
         """,
-        // The attribution worker reads events in arrival order.
-        "CREATE INDEX events_by_seq ON events (seq)",
+        // An account's attribution pass reads its events in arrival order.
+        "CREATE INDEX events_by_account_seq ON events (account_id, seq)",
         """
         CREATE TABLE test_events (
             account_id text NOT NULL,
@@ -208,7 +208,7 @@ public enum PostgresSchema {
             CONSTRAINT exposures_dedup PRIMARY KEY (account_id, exposure_id)
         )
         """,
-        "CREATE INDEX exposures_by_seq ON exposures (seq)",
+        "CREATE INDEX exposures_by_account_seq ON exposures (account_id, seq)",
         // Identity keys of exposures, by a seeded 64-bit hash of the key text.
         """
         CREATE TABLE exposure_keys (
@@ -276,7 +276,16 @@ public enum PostgresSchema {
             PRIMARY KEY (account_id, event_source_id, hour)
         )
         """,
-        "CREATE TABLE attribution_cursors (name text PRIMARY KEY, position bigint NOT NULL)",
+        // How far each account's attribution has read its events
+        // (`conversions`) and its exposures (`exposures`), by seq.
+        """
+        CREATE TABLE attribution_cursors (
+            account_id text NOT NULL,
+            name text NOT NULL,
+            position bigint NOT NULL,
+            PRIMARY KEY (account_id, name)
+        )
+        """,
         """
         CREATE TABLE exposure_rollups (
             account_id text NOT NULL,
@@ -311,12 +320,12 @@ public enum PostgresSchema {
     /// and every unique key with `account_id` (checked by a test).
     public static let growingTables: Set<String> = [
         "event_sources", "events", "test_events", "idempotency_records", "exposures", "exposure_keys", "event_keys",
-        "attributions", "source_counters", "exposure_rollups", "conversion_rollups",
+        "attributions", "source_counters", "exposure_rollups", "conversion_rollups", "attribution_cursors",
     ]
 
     /// Small tables looked up by something other than an account: kept whole
     /// on every node of a distributed database.
     public static let referenceTables: Set<String> = [
-        "capi_migrations", "store_meta", "accounts", "api_keys", "media_buys", "attribution_cursors",
+        "capi_migrations", "store_meta", "accounts", "api_keys", "media_buys",
     ]
 }

@@ -31,32 +31,47 @@ extension PostgresStore {
         }
     }
 
-    /// The attributor's backlog from its cursors: rows past each cursor,
-    /// counted up to `backlogCountLimit`, beyond which the seq distance
-    /// stands in (seqs have gaps where a conflict or a rollback took one).
+    /// The attributor's backlog from the cursors of each account with work:
+    /// rows past each cursor, counted up to `backlogCountLimit` an account,
+    /// beyond which the seq distance stands in (seqs have gaps where a
+    /// conflict or a rollback took one). Every statement stays in one account.
     public func status() async throws -> StoreStatus {
-        try await snapshot { db in
-            let cursors = try await PostgresAttributionReads(db: db).cursors()
-            let pending = try await Self.backlog("events", after: cursors.conversions, db)
-            let oldest = try await db.value(
-                "SELECT received_at FROM events WHERE seq > \(cursors.conversions) ORDER BY seq LIMIT 1", as: Int64.self)
-            // Before the first conversion is examined, the next pass takes every exposure at once.
-            let exposures = cursors.conversions == 0 ? 0 : try await Self.backlog("exposures", after: cursors.exposures, db)
-            return StoreStatus(pendingConversions: pending, oldestPendingReceivedAt: oldest, pendingExposures: exposures, walBytes: nil)
+        let accounts = try await accountsWithWork()
+        return try await snapshot { db in
+            var status = StoreStatus(pendingConversions: 0, oldestPendingReceivedAt: nil, pendingExposures: 0, walBytes: nil)
+            for account in accounts {
+                let cursors = try await PostgresAttributionReads(db: db, account: account).cursors()
+                status.pendingConversions += try await Self.backlog("events", account: account, after: cursors.conversions, db)
+                if let oldest = try await db.value("""
+                    SELECT received_at FROM events WHERE account_id = \(account) AND seq > \(cursors.conversions) ORDER BY seq LIMIT 1
+                    """, as: Int64.self) {
+                    status.oldestPendingReceivedAt = min(status.oldestPendingReceivedAt ?? .max, oldest)
+                }
+                // Before the account's first conversion is examined, its next pass takes every exposure at once.
+                if cursors.conversions != 0 {
+                    status.pendingExposures += try await Self.backlog("exposures", account: account, after: cursors.exposures, db)
+                }
+            }
+            return status
         }
     }
 
-    /// Rows counted exactly up to this many, for a status read on every scrape.
+    /// Rows counted exactly up to this many an account, for a status read on every scrape.
     static let backlogCountLimit = 100_000
 
-    private static func backlog(_ table: String, after seq: Int64, _ db: PostgresConnection) async throws -> Int {
+    private static func backlog(_ table: String, account: String, after seq: Int64, _ db: PostgresConnection) async throws -> Int {
         var binds = PostgresBindings()
+        binds.append(account)
         binds.append(seq)
         binds.append(backlogCountLimit)
         let counted = try await db.value(PostgresQuery(
-            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE seq > $1 LIMIT $2) AS pending", binds: binds), as: Int.self) ?? 0
+            unsafeSQL: "SELECT count(*) FROM (SELECT 1 FROM \(table) WHERE account_id = $1 AND seq > $2 LIMIT $3) AS pending",
+            binds: binds), as: Int.self) ?? 0
         guard counted >= backlogCountLimit else { return counted }
-        let newest = try await db.value(PostgresQuery(unsafeSQL: "SELECT max(seq) FROM \(table)"), as: Int64?.self) ?? nil
+        var newestBinds = PostgresBindings()
+        newestBinds.append(account)
+        let newest = try await db.value(
+            PostgresQuery(unsafeSQL: "SELECT max(seq) FROM \(table) WHERE account_id = $1", binds: newestBinds), as: Int64?.self) ?? nil
         return max(counted, Int((newest ?? seq) - seq))
     }
 }

@@ -2,6 +2,7 @@ import CAPICore
 import CAPIStore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The networked store: PostgreSQL through PostgresNIO's connection pool,
 /// so several stateless capi nodes can share one database.
@@ -17,6 +18,8 @@ public final class PostgresStore: ConversionStore {
     private let running: Task<Void, Never>
     /// How far attribution passes may read (`CommitHorizon`).
     let horizon = CommitHorizon()
+    /// Which account a pass starts with, turning at each pass.
+    let attributionTurn = Atomic<Int>(0)
 
     /// Queries log nothing: their binds hold identifiers and hashed keys.
     static let quiet = Logger(label: "capi.postgres", factory: { _ in SwiftLogNoOpLogHandler() })

@@ -65,10 +65,53 @@ import Testing
         }
     }
 
-    static func account(_ store: PostgresStore) async throws {
-        try await store.createAccount(Account(accountID: "acme", name: nil, createdAt: now))
+    /// Two nodes attribute at once, each on an account the other does not
+    /// hold: an account whose pass is in progress on one node is skipped by
+    /// the other, never done twice, and done once it is free.
+    @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped))
+    func nodesAttributeDifferentAccountsAtOnce() async throws {
+        try await TestDatabase.withSchema { configuration in
+            let stores = OpenStores()
+            do {
+                let a = try await stores.open(configuration)
+                let b = try await stores.open(configuration)
+                for account in ["acme", "globex"] {
+                    try await Self.account(a, account)
+                    _ = try await a.ingest(try Self.batch(["\(account)-1", "\(account)-2"], whole: true, account: account), idempotency: nil) { _ in [] }
+                }
+                #expect(try await a.accountsWithWork() == ["acme", "globex"])
+                // Node A is in the middle of a pass over acme: it holds acme's lock.
+                let holding = AsyncStream.makeStream(of: Void.self)
+                let release = AsyncStream.makeStream(of: Void.self)
+                let pass = Task {
+                    try await a.transaction { db in
+                        _ = try await PostgresStore.takeAttributionLock(db, account: "acme", wait: true)
+                        holding.continuation.yield()
+                        for await _ in release.stream { break }
+                    }
+                }
+                for await _ in holding.stream { break }
+                let meanwhile = try await b.attributePending(maxConversions: 100, at: Self.now)
+                #expect(meanwhile.conversions == 2, "node B did globex, and skipped acme")
+                #expect(try await b.accountsWithWork() == ["acme"])
+                release.continuation.yield()
+                try await pass.value
+                let after = try await b.attributePending(maxConversions: 100, at: Self.now)
+                #expect(after.conversions == 2, "acme, once free")
+                #expect(try await a.accountsWithWork().isEmpty)
+                #expect(try await a.census(accountID: nil).attributions == 4, "each conversion decided once")
+            } catch {
+                await stores.closeAll()
+                throw error
+            }
+            await stores.closeAll()
+        }
+    }
+
+    static func account(_ store: PostgresStore, _ id: String = "acme") async throws {
+        try await store.createAccount(Account(accountID: id, name: nil, createdAt: now))
         try await store.upsertEventSource(EventSource(
-            accountID: "acme", eventSourceID: "web", config: EventSourceConfig(name: "web"), createdAt: now, updatedAt: now))
+            accountID: id, eventSourceID: "web", config: EventSourceConfig(name: "web"), createdAt: now, updatedAt: now))
     }
 
     /// Waits until the events' sequence has handed out a seq (an open
@@ -85,7 +128,7 @@ import Testing
     /// A batch of purchases with these ids, validated; `whole`: one run
     /// delivered and the count known, else the one run delivered with the
     /// count left open, as a batch still arriving.
-    static func batch(_ ids: [String], whole: Bool) throws -> IngestBatch {
+    static func batch(_ ids: [String], whole: Bool, account: String = "acme") throws -> IngestBatch {
         let events = ids.map { id in
             #"{"event_id":"\#(id)","event_type":"purchase","event_time":"\#(RFC3339.format(milliseconds: now - 60_000))","action_source":"website","event_source_url":"https://shop.example.com/","user_match":{"click_id":"c-\#(id)","click_id_type":"sc3clid"},"custom_data":{"value":5,"currency":"USD"}}"#
         }
@@ -96,6 +139,6 @@ import Testing
         let validator = EventValidator(contract: EventSourceContract(), now: now)
         let runs = whole ? ValidatedRuns(count: 1) : ValidatedRuns(arrivingWithin: .seconds(60))
         runs.deliver(body.withArrived { ValidatedEvents($0, ranges: ranges[...], firstIndex: 0, validator: validator) }, at: 0)
-        return IngestBatch(accountID: "acme", eventSourceID: "web", receivedAt: now, body: body, runs: runs)
+        return IngestBatch(accountID: account, eventSourceID: "web", receivedAt: now, body: body, runs: runs)
     }
 }

@@ -1,7 +1,8 @@
 import PostgresNIO
 import Synchronization
 
-/// How far in seq an attribution pass may read events and exposures.
+/// How far in seq an attribution pass over an account may read its events
+/// and exposures.
 ///
 /// Seqs are handed out when a row is inserted, but transactions commit in
 /// any order: while a batch holding seq 7 is still open, seq 8 may already be
@@ -16,7 +17,9 @@ import Synchronization
 /// seq below the mark is among them. Once none of them holds the lock any
 /// more, the mark is settled. A pass waits a little (`patience`) for a fresh
 /// mark; a mark still open then waits for a later pass, which reads up to
-/// the last settled one meanwhile. Writers never wait for a pass.
+/// the last settled one meanwhile. Writers never wait for a pass. Marks are
+/// kept per account (the newest seqs of that account's rows); the writers
+/// in flight are the schema's.
 final class CommitHorizon: Sendable {
     struct Marks: Sendable, Equatable {
         var events: Int64 = 0
@@ -33,38 +36,42 @@ final class CommitHorizon: Sendable {
         var waiting: (marks: Marks, writers: [String])?
     }
 
-    private let state = Mutex(State())
+    private let states = Mutex([String: State]())
 
     /// How long a pass waits for the writers in flight when it takes a
     /// mark: ingest transactions last milliseconds; one storing a batch
     /// while it arrives may last longer, and is not waited for.
     static let patience: Duration = .seconds(2)
 
-    /// Moves the settled marks as far as the database allows now, and returns them.
-    func advance(_ db: PostgresConnection) async throws -> Marks {
-        if let waiting = state.withLock({ $0.waiting }), try await Self.ended(waiting.writers, db) {
-            state.withLock { s in
-                s.settled = s.settled.max(waiting.marks)
-                s.waiting = nil
+    /// Moves `account`'s settled marks as far as the database allows now,
+    /// and returns them.
+    func advance(_ db: PostgresConnection, account: String) async throws -> Marks {
+        if let waiting = states.withLock({ $0[account]?.waiting }), try await Self.ended(waiting.writers, db) {
+            states.withLock { all in
+                all[account, default: State()].settled = all[account, default: State()].settled.max(waiting.marks)
+                all[account]?.waiting = nil
             }
         }
-        let fresh = try await Self.newest(db)
+        let fresh = try await Self.newest(db, account: account)
         let writers = try await Self.writersInFlight(db)
         let endedNow = try await Self.awaitEnded(writers, db)
-        return state.withLock { s in
+        return states.withLock { all in
+            var s = all[account, default: State()]
             if endedNow {
                 s.settled = s.settled.max(fresh)
             } else if s.waiting == nil {
                 s.waiting = (fresh, writers)
             }
+            all[account] = s
             return s.settled
         }
     }
 
-    /// The newest seqs visible now.
-    private static func newest(_ db: PostgresConnection) async throws -> Marks {
+    /// The newest seqs of `account`'s rows visible now.
+    private static func newest(_ db: PostgresConnection, account: String) async throws -> Marks {
         guard let row = try await db.rows("""
-            SELECT COALESCE((SELECT max(seq) FROM events), 0), COALESCE((SELECT max(seq) FROM exposures), 0)
+            SELECT COALESCE((SELECT max(seq) FROM events WHERE account_id = \(account)), 0),
+                COALESCE((SELECT max(seq) FROM exposures WHERE account_id = \(account)), 0)
             """).first else { return Marks() }
         let r = Cells(row)
         return Marks(events: try r.get(0), exposures: try r.get(1))

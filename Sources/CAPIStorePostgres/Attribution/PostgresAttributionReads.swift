@@ -2,15 +2,17 @@ import CAPICore
 import CAPIStore
 import PostgresNIO
 
-/// Reads what an attribution pass decides from, in bulk, inside the pass's
-/// transaction: each kind of input is one statement over arrays (`unnest`),
-/// not one round trip per conversion or key.
+/// Reads what an attribution pass over one account decides from, in bulk,
+/// inside the pass's transaction: each kind of input is one statement over
+/// arrays (`unnest`), not one round trip per conversion or key, and every
+/// statement stays inside the account.
 struct PostgresAttributionReads {
     let db: PostgresConnection
+    let account: String
 
     func cursors() async throws -> AttributionCursors {
         var cursors = AttributionCursors()
-        for row in try await db.rows("SELECT name, position FROM attribution_cursors") {
+        for row in try await db.rows("SELECT name, position FROM attribution_cursors WHERE account_id = \(account)") {
             let r = Cells(row)
             switch try r.get(0, as: String.self) {
             case "conversions": cursors.conversions = try r.get(1)
@@ -21,13 +23,11 @@ struct PostgresAttributionReads {
         return cursors
     }
 
-    /// Each source's window, read from its `ext.attribution_window` (one
-    /// account's sources when `accountID` is set).
-    func windows(accountID: String? = nil) async throws -> AttributionWindows {
+    /// Each of the account's sources' window, read from its `ext.attribution_window`.
+    func windows() async throws -> AttributionWindows {
         var windows = AttributionWindows()
         for row in try await db.rows("""
-            SELECT account_id, event_source_id, ext FROM event_sources
-            WHERE ext IS NOT NULL AND (\(accountID)::text IS NULL OR account_id = \(accountID))
+            SELECT account_id, event_source_id, ext FROM event_sources WHERE ext IS NOT NULL AND account_id = \(account)
             """) {
             let r = Cells(row)
             windows.resolve(
@@ -38,7 +38,7 @@ struct PostgresAttributionReads {
 
     /// The newest exposure's seq up to `mark`, if any exposure is there.
     func newestExposure(upTo mark: Int64) async throws -> Int64? {
-        try await db.value("SELECT max(seq) FROM exposures WHERE seq <= \(mark)", as: Int64?.self) ?? nil
+        try await db.value("SELECT max(seq) FROM exposures WHERE account_id = \(account) AND seq <= \(mark)", as: Int64?.self) ?? nil
     }
 
     /// An exposure that arrived after the exposures cursor.
@@ -53,7 +53,8 @@ struct PostgresAttributionReads {
     /// Exposures after `seq` up to `mark`, in arrival order, at most `limit`.
     func lateExposures(after seq: Int64, upTo mark: Int64, limit: Int) async throws -> [LateExposure] {
         try await db.rows("""
-            SELECT seq, account_id, time, keys FROM exposures WHERE seq > \(seq) AND seq <= \(mark) ORDER BY seq LIMIT \(limit)
+            SELECT seq, account_id, time, keys FROM exposures
+            WHERE account_id = \(account) AND seq > \(seq) AND seq <= \(mark) ORDER BY seq LIMIT \(limit)
             """).map { row in
             let r = Cells(row)
             return LateExposure(seq: try r.get(0), account: try r.get(1), time: try r.get(2), keys: try r.get(3))
@@ -105,7 +106,7 @@ struct PostgresAttributionReads {
         try await db.rows("""
             SELECT \(unescaped: Self.conversionColumns)
             FROM events e LEFT JOIN attributions a ON false
-            WHERE e.seq > \(seq) AND e.seq <= \(mark) ORDER BY e.seq LIMIT \(limit)
+            WHERE e.account_id = \(account) AND e.seq > \(seq) AND e.seq <= \(mark) ORDER BY e.seq LIMIT \(limit)
             """).map { try Self.examined($0).conversion }
     }
 
@@ -115,7 +116,7 @@ struct PostgresAttributionReads {
         return try await db.rows("""
             SELECT \(unescaped: Self.conversionColumns)
             FROM unnest(\(seqs)::int8[]) WITH ORDINALITY AS s(seq, n)
-            JOIN events e ON e.seq = s.seq
+            JOIN events e ON e.account_id = \(account) AND e.seq = s.seq
             LEFT JOIN attributions a ON a.account_id = e.account_id AND a.event_seq = e.seq
             ORDER BY s.n
             """).map(Self.examined(_:))
@@ -127,7 +128,7 @@ struct PostgresAttributionReads {
         try await db.rows("""
             SELECT \(unescaped: Self.conversionColumns)
             FROM events e LEFT JOIN attributions a ON a.account_id = e.account_id AND a.event_seq = e.seq
-            WHERE e.event_time >= \(from) AND e.event_time <= \(to) AND e.seq <= \(seen)
+            WHERE e.account_id = \(account) AND e.event_time >= \(from) AND e.event_time <= \(to) AND e.seq <= \(seen)
             ORDER BY e.seq
             """).map(Self.examined(_:))
     }

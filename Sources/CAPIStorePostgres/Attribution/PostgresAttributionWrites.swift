@@ -7,6 +7,8 @@ import PostgresNIO
 /// one statement over arrays.
 struct PostgresAttributionWrites {
     let db: PostgresConnection
+    /// The account whose cursors the plan moves.
+    let account: String
 
     /// Applies the plan; a cursor is written only when it moved from `read`.
     func apply(_ plan: AttributionPlan, over read: AttributionCursors) async throws {
@@ -21,8 +23,8 @@ struct PostgresAttributionWrites {
 
     private func setCursor(_ name: String, _ position: Int64) async throws {
         try await db.run("""
-            INSERT INTO attribution_cursors (name, position) VALUES (\(name), \(position))
-            ON CONFLICT (name) DO UPDATE SET position = excluded.position
+            INSERT INTO attribution_cursors (account_id, name, position) VALUES (\(account), \(name), \(position))
+            ON CONFLICT (account_id, name) DO UPDATE SET position = excluded.position
             """)
     }
 

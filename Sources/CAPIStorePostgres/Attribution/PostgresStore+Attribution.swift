@@ -2,45 +2,77 @@ import CAPICore
 import CAPIStore
 import PostgresNIO
 
-/// Attribution passes: read the inputs in bulk, let `AttributionPlanner`
-/// decide, write its plan, all in one transaction, exactly as on SQLite.
+/// Attribution passes, one account at a time: read the account's inputs in
+/// bulk, let `AttributionPlanner` decide, write its plan, all in one
+/// transaction, exactly as on SQLite. No statement of a pass leaves its
+/// account, so passes over a database distributed by account stay on one
+/// shard each.
 ///
-/// Across nodes, for now: a pass first takes a transaction-level advisory
-/// lock (`pg_try_advisory_xact_lock`), and a node that finds it taken skips
-/// the pass, so two nodes never attribute at once and a node that dies
-/// mid-pass releases it with its connection. This is the first step; row
-/// leases (`FOR UPDATE SKIP LOCKED`) or locks per shard of accounts, so that
-/// every node works at once, come later.
+/// Across nodes: a pass over an account first takes that account's
+/// transaction-level advisory lock (`pg_try_advisory_xact_lock`); a node
+/// that finds it taken moves on to the next account. Every node works at
+/// once on different accounts, never two on one, and a node that dies
+/// mid-pass releases its account with its connection.
 extension PostgresStore {
     public func attributePending(maxConversions: Int, at: Int64) async throws -> AttributionProgress {
         let started = ContinuousClock.now
-        var progress = try await transaction { db in
-            guard try await Self.takeAttributionLock(db, wait: false) else { return AttributionProgress(conversions: 0, reexamined: 0) }
-            let marks = try await self.horizon.advance(db)
-            return try await Self.attributePending(db, marks: marks, maxConversions: maxConversions, at: at)
+        var progress = AttributionProgress(conversions: 0, reexamined: 0)
+        for account in try await accountsInTurn(try await accountsWithWork()) {
+            let budget = maxConversions - progress.conversions
+            guard budget > 0 else { break }
+            let done = try await transaction { db -> AttributionProgress? in
+                guard try await Self.takeAttributionLock(db, account: account, wait: false) else { return nil }
+                let marks = try await self.horizon.advance(db, account: account)
+                return try await Self.attributePending(db, account: account, marks: marks, maxConversions: budget, at: at)
+            }
+            progress.conversions += done?.conversions ?? 0
+            progress.reexamined += done?.reexamined ?? 0
         }
         progress.held = ContinuousClock.now - started
         return progress
     }
 
-    /// Takes the attribution lock of this schema for the transaction:
-    /// waiting for it, or only if it is free.
-    static func takeAttributionLock(_ db: PostgresConnection, wait: Bool) async throws -> Bool {
-        let key = PostgresSchema.lockKey(PostgresSchema.attributionLock)
+    /// The accounts with events or exposures past their cursors: each
+    /// account's check stays inside it.
+    func accountsWithWork() async throws -> [String] {
+        try await read("""
+            SELECT a.account_id FROM accounts a
+            WHERE EXISTS (SELECT 1 FROM events e WHERE e.account_id = a.account_id AND e.seq > COALESCE((
+                    SELECT position FROM attribution_cursors c WHERE c.account_id = a.account_id AND c.name = 'conversions'), 0))
+                OR EXISTS (SELECT 1 FROM exposures x WHERE x.account_id = a.account_id AND x.seq > COALESCE((
+                    SELECT position FROM attribution_cursors c WHERE c.account_id = a.account_id AND c.name = 'exposures'), 0))
+            ORDER BY a.account_id
+            """).map { try $0.decode(String.self) }
+    }
+
+    /// `accounts` starting one further along at each pass, so that a busy
+    /// account does not keep the others waiting for the budget.
+    private func accountsInTurn(_ accounts: [String]) -> [String] {
+        guard accounts.count > 1 else { return accounts }
+        let start = attributionTurn.add(1, ordering: .relaxed).oldValue % accounts.count
+        return Array(accounts[start...] + accounts[..<start])
+    }
+
+    /// Takes `account`'s attribution lock for the transaction: waiting for
+    /// it, or only if it is free. Keyed by the schema and the account.
+    static func takeAttributionLock(_ db: PostgresConnection, account: String, wait: Bool) async throws -> Bool {
+        let key = "\(PostgresSchema.attributionLock), hashtext(COALESCE(current_schema(), '') || ':' || $1)"
+        var binds = PostgresBindings()
+        binds.append(account)
         guard !wait else {
-            try await db.run(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(key))"))
+            try await db.run(PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(\(key))", binds: binds))
             return true
         }
-        return try await db.value(PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_xact_lock(\(key))"), as: Bool.self) ?? false
+        return try await db.value(PostgresQuery(unsafeSQL: "SELECT pg_try_advisory_xact_lock(\(key))", binds: binds), as: Bool.self) ?? false
     }
 
     /// Late exposures first (they move the horizon and reach conversions
     /// examined before), then new conversions, decided together in seq
     /// order; neither read past the settled marks.
     static func attributePending(
-        _ db: PostgresConnection, marks: CommitHorizon.Marks, maxConversions: Int, at: Int64
+        _ db: PostgresConnection, account: String, marks: CommitHorizon.Marks, maxConversions: Int, at: Int64
     ) async throws -> AttributionProgress {
-        let reads = PostgresAttributionReads(db: db)
+        let reads = PostgresAttributionReads(db: db, account: account)
         let cursors = try await reads.cursors()
         let windows = try await reads.windows()
         let exposuresSeen: Int64?
@@ -58,23 +90,32 @@ extension PostgresStore {
         let conversions = again.map { ($0.conversion, Examination.again(previous: $0.previous), $0.credited) }
             + new.map { ($0, Examination.first, ConversionCredit?.none) }
         let input = try await reads.passInput(conversions, windows: windows, cursors: cursors, exposuresSeen: exposuresSeen, at: at)
-        try await PostgresAttributionWrites(db: db).apply(AttributionPlanner.plan(input), over: cursors)
+        try await PostgresAttributionWrites(db: db, account: account).apply(AttributionPlanner.plan(input), over: cursors)
         return AttributionProgress(conversions: new.count, reexamined: reached.count)
     }
 
-    /// Decides again every conversion examined so far in the range, under
-    /// the attribution lock (waiting for a pass in progress to end).
+    /// Decides again every conversion examined so far in the range, one
+    /// account at a time, each under its attribution lock (waiting for a
+    /// pass in progress to end).
     public func rebuildAttributions(from: Int64?, to: Int64?, at: Int64) async throws -> Int {
+        var rebuilt = 0
+        for account in try await read("SELECT account_id FROM accounts ORDER BY account_id").map({ try $0.decode(String.self) }) {
+            rebuilt += try await rebuildAttributions(account: account, from: from, to: to, at: at)
+        }
+        return rebuilt
+    }
+
+    private func rebuildAttributions(account: String, from: Int64?, to: Int64?, at: Int64) async throws -> Int {
         try await transaction { db in
-            _ = try await Self.takeAttributionLock(db, wait: true)
-            let reads = PostgresAttributionReads(db: db)
+            _ = try await Self.takeAttributionLock(db, account: account, wait: true)
+            let reads = PostgresAttributionReads(db: db, account: account)
             let cursors = try await reads.cursors()
             let windows = try await reads.windows()
             let examined = try await reads.conversions(from: from ?? .min, to: to ?? .max, seen: cursors.conversions)
             let input = try await reads.passInput(
                 examined.map { ($0.conversion, Examination.rebuilt(previous: $0.previous), $0.credited) },
                 windows: windows, cursors: cursors, exposuresSeen: nil, at: at)
-            try await PostgresAttributionWrites(db: db).apply(AttributionPlanner.plan(input), over: cursors)
+            try await PostgresAttributionWrites(db: db, account: account).apply(AttributionPlanner.plan(input), over: cursors)
             return examined.count
         }
     }
@@ -90,7 +131,7 @@ extension PostgresStore {
             let seq: Int64 = try Cells(event).get(0)
             var explanation = AttributionExplanation(
                 eventSourceID: eventSourceID, eventType: eventType, eventID: eventID, eventTime: try Cells(event).get(1))
-            let windows = try await PostgresAttributionReads(db: db).windows(accountID: accountID)
+            let windows = try await PostgresAttributionReads(db: db, account: accountID).windows()
             explanation.window = windows.window(accountID: accountID, eventSourceID: eventSourceID)
             guard let row = try await db.rows("""
                 SELECT status, duplicate_of, exposure_id, model, matched_by, lag_ms, window_ms, exposure_seq
