@@ -11,29 +11,22 @@ import Testing
 
     @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped))
     func twoNodesStoringOverlappingBatchesStoreEachEventOnce() async throws {
-        try await TestDatabase.withSchema { configuration in
-            let stores = OpenStores()
-            do {
-                let a = try await stores.open(configuration)
-                let b = try await stores.open(configuration)
-                try await Self.account(a)
-                let ids = (0..<500).map { "ev-\($0)" }
-                let batchA = try Self.batch(Array(ids[0..<400]), whole: true)
-                let batchB = try Self.batch(Array(ids[100..<500].reversed()), whole: true)
-                async let fromA = a.ingest(batchA, idempotency: nil) { _ in [] }
-                async let fromB = b.ingest(batchB, idempotency: nil) { _ in [] }
-                let counts = [try await fromA, try await fromB].map { outcome -> IngestCounts in
-                    guard case .written(let counts, _) = outcome else { return IngestCounts(inserted: -1, duplicates: -1) }
-                    return counts
-                }
-                #expect(counts.map(\.inserted).reduce(0, +) == 500, "each event stored once")
-                #expect(counts.map(\.duplicates).reduce(0, +) == 300, "the overlap counted as duplicates")
-                #expect(try await a.census(accountID: "acme").events == 500)
-            } catch {
-                await stores.closeAll()
-                throw error
+        try await TestDatabase.withStores { configuration, stores in
+            let a = try await stores.open(configuration)
+            let b = try await stores.open(configuration)
+            try await Self.account(a)
+            let ids = (0..<500).map { "ev-\($0)" }
+            let batchA = try Self.batch(Array(ids[0..<400]), whole: true)
+            let batchB = try Self.batch(Array(ids[100..<500].reversed()), whole: true)
+            async let fromA = a.ingest(batchA, idempotency: nil) { _ in [] }
+            async let fromB = b.ingest(batchB, idempotency: nil) { _ in [] }
+            let counts = [try await fromA, try await fromB].map { outcome -> IngestCounts in
+                guard case .written(let counts, _) = outcome else { return IngestCounts(inserted: -1, duplicates: -1) }
+                return counts
             }
-            await stores.closeAll()
+            #expect(counts.map(\.inserted).reduce(0, +) == 500, "each event stored once")
+            #expect(counts.map(\.duplicates).reduce(0, +) == 300, "the overlap counted as duplicates")
+            #expect(try await a.census(accountID: "acme").events == 500)
         }
     }
 
@@ -41,27 +34,20 @@ import Testing
     /// a pass must not move its cursor past the open one and lose it.
     @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped))
     func aPassNeverSkipsASeqStillBeingWritten() async throws {
-        try await TestDatabase.withSchema { configuration in
-            let stores = OpenStores()
-            do {
-                let store = try await stores.open(configuration)
-                try await Self.account(store)
-                let slow = try Self.batch(["slow"], whole: false)
-                let first = Task { try await store.ingest(slow, idempotency: nil) { _ in [] } }
-                try await Self.waitForFirstSeq(store)
-                _ = try await store.ingest(try Self.batch(["fast"], whole: true), idempotency: nil) { _ in [] }
-                let early = try await store.attributePending(maxConversions: 100, at: Self.now)
-                #expect(early.conversions == 0, "nothing past a seq still open")
-                slow.runs.finish(count: 1)
-                _ = try await first.value
-                let late = try await store.attributePending(maxConversions: 100, at: Self.now)
-                #expect(late.conversions == 2, "both, once the open one committed")
-                #expect(try await store.status().pendingConversions == 0)
-            } catch {
-                await stores.closeAll()
-                throw error
-            }
-            await stores.closeAll()
+        try await TestDatabase.withStores { configuration, stores in
+            let store = try await stores.open(configuration)
+            try await Self.account(store)
+            let slow = try Self.batch(["slow"], whole: false)
+            let first = Task { try await store.ingest(slow, idempotency: nil) { _ in [] } }
+            try await Self.waitForFirstSeq(store)
+            _ = try await store.ingest(try Self.batch(["fast"], whole: true), idempotency: nil) { _ in [] }
+            let early = try await store.attributePending(maxConversions: 100, at: Self.now)
+            #expect(early.conversions == 0, "nothing past a seq still open")
+            slow.runs.finish(count: 1)
+            _ = try await first.value
+            let late = try await store.attributePending(maxConversions: 100, at: Self.now)
+            #expect(late.conversions == 2, "both, once the open one committed")
+            #expect(try await store.status().pendingConversions == 0)
         }
     }
 
@@ -70,41 +56,34 @@ import Testing
     /// the other, never done twice, and done once it is free.
     @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped))
     func nodesAttributeDifferentAccountsAtOnce() async throws {
-        try await TestDatabase.withSchema { configuration in
-            let stores = OpenStores()
-            do {
-                let a = try await stores.open(configuration)
-                let b = try await stores.open(configuration)
-                for account in ["acme", "globex"] {
-                    try await Self.account(a, account)
-                    _ = try await a.ingest(try Self.batch(["\(account)-1", "\(account)-2"], whole: true, account: account), idempotency: nil) { _ in [] }
-                }
-                #expect(try await a.accountsWithWork() == ["acme", "globex"])
-                // Node A is in the middle of a pass over acme: it holds acme's lock.
-                let holding = AsyncStream.makeStream(of: Void.self)
-                let release = AsyncStream.makeStream(of: Void.self)
-                let pass = Task {
-                    try await a.transaction { db in
-                        _ = try await PostgresStore.takeAttributionLock(db, account: "acme", wait: true)
-                        holding.continuation.yield()
-                        for await _ in release.stream { break }
-                    }
-                }
-                for await _ in holding.stream { break }
-                let meanwhile = try await b.attributePending(maxConversions: 100, at: Self.now)
-                #expect(meanwhile.conversions == 2, "node B did globex, and skipped acme")
-                #expect(try await b.accountsWithWork() == ["acme"])
-                release.continuation.yield()
-                try await pass.value
-                let after = try await b.attributePending(maxConversions: 100, at: Self.now)
-                #expect(after.conversions == 2, "acme, once free")
-                #expect(try await a.accountsWithWork().isEmpty)
-                #expect(try await a.census(accountID: nil).attributions == 4, "each conversion decided once")
-            } catch {
-                await stores.closeAll()
-                throw error
+        try await TestDatabase.withStores { configuration, stores in
+            let a = try await stores.open(configuration)
+            let b = try await stores.open(configuration)
+            for account in ["acme", "globex"] {
+                try await Self.account(a, account)
+                _ = try await a.ingest(try Self.batch(["\(account)-1", "\(account)-2"], whole: true, account: account), idempotency: nil) { _ in [] }
             }
-            await stores.closeAll()
+            #expect(try await a.accountsWithWork() == ["acme", "globex"])
+            // Node A is in the middle of a pass over acme: it holds acme's lock.
+            let holding = AsyncStream.makeStream(of: Void.self)
+            let release = AsyncStream.makeStream(of: Void.self)
+            let pass = Task {
+                try await a.transaction { db in
+                    _ = try await PostgresStore.takeAttributionLock(db, account: "acme", wait: true)
+                    holding.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            for await _ in holding.stream { break }
+            let meanwhile = try await b.attributePending(maxConversions: 100, at: Self.now)
+            #expect(meanwhile.conversions == 2, "node B did globex, and skipped acme")
+            #expect(try await b.accountsWithWork() == ["acme"])
+            release.continuation.yield()
+            try await pass.value
+            let after = try await b.attributePending(maxConversions: 100, at: Self.now)
+            #expect(after.conversions == 2, "acme, once free")
+            #expect(try await a.accountsWithWork().isEmpty)
+            #expect(try await a.census(accountID: nil).attributions == 4, "each conversion decided once")
         }
     }
 

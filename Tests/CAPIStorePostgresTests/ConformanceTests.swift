@@ -8,19 +8,12 @@ import Testing
 @Suite struct PostgresConformanceTests {
     @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped), arguments: StoreConformance.checks)
     func conforms(_ check: ConformanceCheck) async throws {
-        try await TestDatabase.withSchema { configuration in
-            let stores = OpenStores()
-            do {
-                let store = try await stores.open(configuration)
-                try await StoreConformance.run(check, store: store) {
-                    try await store.close()
-                    return try await stores.open(configuration)
-                }
-            } catch {
-                await stores.closeAll()
-                throw error
+        try await TestDatabase.withStores { configuration, stores in
+            let store = try await stores.open(configuration)
+            try await StoreConformance.run(check, store: store) {
+                try await store.close()
+                return try await stores.open(configuration)
             }
-            await stores.closeAll()
         }
     }
 }

@@ -9,16 +9,9 @@ import Testing
 @Suite struct SchemaShardingTests {
     @Test(.enabled(if: TestDatabase.enabled, TestDatabase.skipped))
     func growingTablesLeadEveryUniqueKeyWithTheAccount() async throws {
-        try await TestDatabase.withSchema { configuration in
-            let stores = OpenStores()
-            do {
-                let store = try await stores.open(configuration)
-                try await check(store)
-            } catch {
-                await stores.closeAll()
-                throw error
-            }
-            await stores.closeAll()
+        try await TestDatabase.withStores { configuration, stores in
+            let store = try await stores.open(configuration)
+            try await check(store)
         }
     }
 

@@ -33,6 +33,21 @@ enum TestDatabase {
         try await withSchemaNamed { schema, _ in try await body(try configuration().inSchema(schema)) }
     }
 
+    /// Runs `body` with a new, empty schema's configuration and a set of
+    /// stores to open on it, every one closed afterwards, failing or not.
+    static func withStores(_ body: (PostgresConfiguration, OpenStores) async throws -> Void) async throws {
+        try await withSchema { configuration in
+            let stores = OpenStores()
+            do {
+                try await body(configuration, stores)
+            } catch {
+                await stores.closeAll()
+                throw error
+            }
+            await stores.closeAll()
+        }
+    }
+
     /// Runs `body` with the name of a new, empty schema and a store on the
     /// database's default schema, to look at it; both are dropped afterwards.
     static func withSchemaNamed(_ body: (String, PostgresStore) async throws -> Void) async throws {

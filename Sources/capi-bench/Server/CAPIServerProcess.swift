@@ -25,18 +25,37 @@ final class CAPIServerProcess {
     /// Creates the database, account and key with the CLI, then starts the server.
     /// `serveArguments` go after the usual `serve --host --port --database --log-level`;
     /// `postgres`, a URL, puts the store in a new schema of that database.
-    init(capiPath: String, log: (String) -> Void, serveArguments: [String] = [], postgres: String? = nil) throws {
-        self.capiPath = capiPath
-        self.serveArguments = serveArguments
-        directory = Self.newFolder()
+    convenience init(capiPath: String, log: (String) -> Void, serveArguments: [String] = [], postgres: String? = nil) throws {
+        let directory = Self.newFolder()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        databasePath = postgres.map(Self.inFreshSchema) ?? directory.appendingPathComponent("capi.sqlite").path
+        let databasePath = postgres.map(Self.inFreshSchema) ?? directory.appendingPathComponent("capi.sqlite").path
         log("database: \(databasePath)")
         _ = try Self.runCLI(capiPath, ["accounts", "create", Self.accountID, "--database", databasePath])
         let keyOutput = try Self.runCLI(capiPath, ["keys", "create", "--account", Self.accountID, "--database", databasePath])
         guard let key = keyOutput.split(separator: "\n").last.map(String.init), !key.isEmpty else {
             throw BenchError("`capi keys create` printed no key")
         }
+        try self.init(
+            capiPath: capiPath, serveArguments: serveArguments, directory: directory, databasePath: databasePath, key: key, log: log)
+    }
+
+    /// Another server on `first`'s database and key: a second node.
+    convenience init(sharing first: CAPIServerProcess, log: (String) -> Void) throws {
+        let directory = Self.newFolder()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try self.init(
+            capiPath: first.capiPath, serveArguments: first.serveArguments, directory: directory,
+            databasePath: first.databasePath, key: first.key, log: log)
+    }
+
+    /// Starts a server on a free port over a database that has the account and key.
+    private init(
+        capiPath: String, serveArguments: [String], directory: URL, databasePath: String, key: String, log: (String) -> Void
+    ) throws {
+        self.capiPath = capiPath
+        self.serveArguments = serveArguments
+        self.directory = directory
+        self.databasePath = databasePath
         self.key = key
         port = try Self.freeLoopbackPort()
         logURL = directory.appendingPathComponent("server.log")
@@ -44,22 +63,6 @@ final class CAPIServerProcess {
         process = Process()
         try launch()
         log("server pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
-    }
-
-    /// Another server on `first`'s database and key: a second node.
-    init(sharing first: CAPIServerProcess, log: (String) -> Void) throws {
-        capiPath = first.capiPath
-        serveArguments = first.serveArguments
-        directory = Self.newFolder()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        databasePath = first.databasePath
-        key = first.key
-        port = try Self.freeLoopbackPort()
-        logURL = directory.appendingPathComponent("server.log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process = Process()
-        try launch()
-        log("node pid \(process.processIdentifier) on 127.0.0.1:\(port), log \(logURL.path)")
     }
 
     private static func newFolder() -> URL {
