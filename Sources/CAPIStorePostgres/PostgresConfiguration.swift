@@ -156,6 +156,11 @@ public struct PostgresConfiguration: Sendable {
         return copy
     }
 
+    /// Set on every connection, after the URL's own settings: a 200 means
+    /// the commit is durable (and, with a synchronous standby, on both
+    /// servers), whatever the server's or the role's default says.
+    static let durability = [("synchronous_commit", "on")]
+
     /// PostgresNIO's configuration for a pool to `endpoint`.
     func client(_ endpoint: Endpoint) -> PostgresClient.Configuration {
         let (host, port) = (endpoint.host, endpoint.port)
@@ -167,7 +172,7 @@ public struct PostgresConfiguration: Sendable {
         }
         config.options.maximumConnections = poolSize
         config.options.connectTimeout = connectTimeout
-        config.options.additionalStartupParameters = [("application_name", applicationName)] + settings
+        config.options.additionalStartupParameters = [("application_name", applicationName)] + settings + Self.durability
         return config
     }
 

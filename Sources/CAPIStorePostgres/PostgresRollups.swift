@@ -36,9 +36,15 @@ enum PostgresRollups {
         """
     }
 
-    /// Adds new exposures' tallies: one statement for all the rows.
+    /// Adds new exposures' tallies: one statement for all the rows, in key
+    /// order, so that writers updating the same rollup rows at once (runs
+    /// of one feed, or nodes) lock them in one order and never deadlock.
     static func add(_ db: PostgresConnection, _ deltas: [ExposureRollupDelta]) async throws {
         guard !deltas.isEmpty else { return }
+        let deltas = deltas.sorted { a, b in
+            let (x, y) = (a.key, b.key)
+            return (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour) < (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour)
+        }
         let k = deltas.map(\.key)
         try await db.run("""
             INSERT INTO exposure_rollups AS r (account_id, media_buy_id, package_id, creative_id, hour, impressions, clicks, spend)
@@ -50,10 +56,18 @@ enum PostgresRollups {
             """)
     }
 
-    /// Applies a pass's conversion rollup changes; a row left with no
-    /// conversion is deleted.
+    /// Applies a pass's conversion rollup changes, in key order (as `add`);
+    /// a row left with no conversion is deleted.
     static func apply(_ db: PostgresConnection, _ deltas: [ConversionRollupDelta]) async throws {
         guard !deltas.isEmpty else { return }
+        let deltas = deltas.sorted { a, b in
+            let (x, y) = (a.key, b.key)
+            return (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour, x.eventType)
+                < (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour, y.eventType)
+                || (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour, x.eventType)
+                == (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour, y.eventType)
+                && (x.actionSource ?? "", x.currency ?? "") < (y.actionSource ?? "", y.currency ?? "")
+        }
         let k = deltas.map(\.key)
         try await db.run("""
             INSERT INTO conversion_rollups AS r (account_id, media_buy_id, package_id, creative_id, hour, event_type,

@@ -80,7 +80,8 @@ public final class PostgresStore: ConversionStore {
     /// writers take row locks, not the database.
     public var traits: StoreTraits { Self.traits }
 
-    static let traits = StoreTraits(runs: RunSizes(leading: [500], steady: 1_000), attribution: .concurrentWriters)
+    static let traits = StoreTraits(
+        runs: RunSizes(leading: [500], steady: 1_000), attribution: .concurrentWriters, exposureWritesInFlight: 3)
 
     /// Succeeds when the server answers a query.
     public func ping() async throws {

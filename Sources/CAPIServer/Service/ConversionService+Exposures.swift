@@ -87,10 +87,10 @@ extension ConversionService {
     ///
     /// The body's syntax is checked whole first, so a malformed feed stores
     /// nothing. Its rows are then read, checked and stored in runs of
-    /// `exposureRun`, each its own durable transaction, one run being
-    /// written while the next is read: a failure part-way leaves whole runs
-    /// stored, and a resend stores only what is missing (rows are unique by
-    /// `exposure_id`).
+    /// `exposureRun`, each its own durable transaction, runs being written
+    /// (as many at once as the store's `exposureWritesInFlight`) while the
+    /// next is read: a failure part-way leaves whole runs stored, and a
+    /// resend stores only what is missing (rows are unique by `exposure_id`).
     func storeExposures(
         body: [UInt8], ndjson: Bool, principal: Principal, logger: Logger
     ) async -> ServiceAnswer<ExposureFeedResponse> {
@@ -105,8 +105,10 @@ extension ConversionService {
         var buys: [String: MediaBuy?] = [:]
         var accepted = 0
         var failures: [(index: Int, exposureID: String?, error: AdCPError)] = []
-        // One run is written while the next is read: never more in memory.
-        var writing: Task<Int, any Error>?
+        // Runs are written while the next is read: never more in memory
+        // than the writes in flight and the run being read.
+        let inFlight = store.traits.exposureWritesInFlight
+        var writing: [Task<Int, any Error>] = []
         var inserted = 0
         do {
             for runStart in stride(from: 0, to: starts.offsets.count, by: Self.exposureRun) {
@@ -124,15 +126,16 @@ extension ConversionService {
                 }
                 accepted += run.count
                 guard !run.isEmpty else { continue }
-                if let previous = writing { inserted += try await previous.value }
+                if writing.count >= inFlight { inserted += try await writing.removeFirst().value }
                 let batch = run
-                writing = Task { [store, ingestActivity] in
+                writing.append(Task { [store, ingestActivity] in
                     try await ingestActivity.during { try await store.insertExposures(batch, receivedAt: now) }
-                }
+                })
             }
-            if let last = writing { inserted += try await last.value }
+            for write in writing { inserted += try await write.value }
+            writing = []
         } catch {
-            _ = try? await writing?.value
+            for write in writing { _ = try? await write.value }
             return .failed(Self.unavailable(error, operation: "ingest_exposures", logger: logger))
         }
         let shown = failures.prefix(settings.maxReportedFailures)

@@ -5,10 +5,15 @@ public struct StoreTraits: Sendable, Equatable {
     public var runs: RunSizes
     /// How the attribution worker shares the store with clients.
     public var attribution: AttributionPacing
+    /// How many runs of an exposure feed may be written at once, each its
+    /// own transaction: 1 for a store with one writer; more where writers
+    /// run side by side on a server's cores.
+    public var exposureWritesInFlight: Int
 
-    public init(runs: RunSizes, attribution: AttributionPacing) {
+    public init(runs: RunSizes, attribution: AttributionPacing, exposureWritesInFlight: Int = 1) {
         self.runs = runs
         self.attribution = attribution
+        self.exposureWritesInFlight = max(1, exposureWritesInFlight)
     }
 }
 

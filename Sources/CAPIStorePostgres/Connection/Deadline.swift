@@ -37,6 +37,43 @@ enum Deadline {
         }
     }
 
+    /// Runs `body`, answered with `PostgresUnavailable` if it has not
+    /// finished by `limit`, and then cancelled without being waited for: a
+    /// probe must come back even if a wait inside the pool does not heed
+    /// the cancellation. Only for a body that may outlive the call.
+    static func run<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = Outcome<T>()
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.waiter(continuation)
+            let work = Task {
+                do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                outcome.finish(.failure(PostgresUnavailable()))
+                work.cancel()
+            }
+        }
+    }
+
+    /// The first of the work's result and the deadline, handed over once.
+    private final class Outcome<T: Sendable>: Sendable {
+        private let state = Mutex<(waiter: CheckedContinuation<T, any Error>?, done: Bool)>((nil, false))
+
+        func waiter(_ continuation: CheckedContinuation<T, any Error>) {
+            state.withLock { $0.waiter = continuation }
+        }
+
+        func finish(_ result: Result<T, any Error>) {
+            let waiter = state.withLock { s -> CheckedContinuation<T, any Error>? in
+                guard !s.done else { return nil }
+                s.done = true
+                return s.waiter
+            }
+            waiter?.resume(with: result)
+        }
+    }
+
     private enum Finished<T: Sendable>: Sendable {
         case value(T)
         case timer

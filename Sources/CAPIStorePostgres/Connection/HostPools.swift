@@ -62,27 +62,36 @@ final class HostPools: Sendable {
             if await suits(candidate) {
                 if candidate != index {
                     active.store(candidate, ordering: .relaxed)
-                    logger.warning("database host changed", metadata: [
-                        "host": "\(endpoints[candidate].host):\(endpoints[candidate].port)",
-                    ])
+                    logger.warning("database host changed", metadata: ["host": "\(describe(candidate))"])
                 }
                 return
             }
         }
     }
 
+    private func describe(_ index: Int) -> String { "\(endpoints[index].host):\(endpoints[index].port)" }
+
     /// Whether host `index` answers within a few seconds and, if writes
     /// are needed, is not a standby in recovery.
     private func suits(_ index: Int) async -> Bool {
         let client = clients[index]
-        let inRecovery = try? await Deadline.lease(within: .seconds(3)) { leased in
-            try await client.withConnection { connection in
-                leased()
-                return try await connection.query("SELECT pg_is_in_recovery()", logger: PostgresStore.quiet).collect()
-                    .first?.decode(Bool.self)
+        let answer: Bool?
+        do {
+            answer = try await Deadline.run(within: .seconds(3)) {
+                try await client.withConnection { connection in
+                    try await connection.query("SELECT pg_is_in_recovery()", logger: PostgresStore.quiet).collect()
+                        .first?.decode(Bool.self)
+                }
             }
+        } catch {
+            logger.info("database host unreachable", metadata: ["host": "\(describe(index))", "error.type": "\(type(of: error))"])
+            return false
         }
-        guard let inRecovery = inRecovery ?? nil else { return false }
-        return !(needsWrites && inRecovery)
+        guard let inRecovery = answer else { return false }
+        if needsWrites && inRecovery {
+            logger.info("database host in recovery", metadata: ["host": "\(describe(index))"])
+            return false
+        }
+        return true
     }
 }
