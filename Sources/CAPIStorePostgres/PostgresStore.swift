@@ -81,7 +81,7 @@ public final class PostgresStore: ConversionStore {
     public var traits: StoreTraits { Self.traits }
 
     static let traits = StoreTraits(
-        runs: RunSizes(leading: [500], steady: 1_000), attribution: .concurrentWriters, exposureWritesInFlight: 3)
+        runs: RunSizes(leading: [500], steady: 1_000), attribution: .concurrentWriters, exposureWritesInFlight: 2)
 
     /// Succeeds when the server answers a query.
     public func ping() async throws {

@@ -87,9 +87,8 @@ extension ConversionService {
     ///
     /// The body's syntax is checked whole first, so a malformed feed stores
     /// nothing. Its rows are then read, checked and stored in runs of
-    /// `exposureRun`, each its own durable transaction, runs being written
-    /// (as many at once as the store's `exposureWritesInFlight`) while the
-    /// next is read: a failure part-way leaves whole runs stored, and a
+    /// `exposureRun` (divided among the store's `exposureWritesInFlight`),
+    /// each its own durable transaction, written while the next is read: a failure part-way leaves whole runs stored, and a
     /// resend stores only what is missing (rows are unique by `exposure_id`).
     func storeExposures(
         body: [UInt8], ndjson: Bool, principal: Principal, logger: Logger
@@ -105,14 +104,16 @@ extension ConversionService {
         var buys: [String: MediaBuy?] = [:]
         var accepted = 0
         var failures: [(index: Int, exposureID: String?, error: AdCPError)] = []
-        // Runs are written while the next is read: never more in memory
-        // than the writes in flight and the run being read.
+        // Runs are written while the next is read. Several writes in flight
+        // share `exposureRun` rows between them, so memory stays as it is
+        // with one.
         let inFlight = store.traits.exposureWritesInFlight
+        let runSize = max(1, Self.exposureRun / inFlight)
         var writing: [Task<Int, any Error>] = []
         var inserted = 0
         do {
-            for runStart in stride(from: 0, to: starts.offsets.count, by: Self.exposureRun) {
-                let offsets = starts.offsets[runStart..<min(runStart + Self.exposureRun, starts.offsets.count)]
+            for runStart in stride(from: 0, to: starts.offsets.count, by: runSize) {
+                let offsets = starts.offsets[runStart..<min(runStart + runSize, starts.offsets.count)]
                 let rows = try ExposureFeed.rows(body, at: offsets, depth: starts.depth)
                 var run: [Exposure] = []
                 run.reserveCapacity(rows.count)
