@@ -207,26 +207,43 @@ public struct PostgresConfigurationError: Error, Sendable, CustomStringConvertib
     public var description: String { "the PostgreSQL URL \(reason)" }
 }
 
-/// A URL's authority read apart: URLComponents cannot read libpq's list of
-/// hosts (`h1:5432,h2:5433`), so the list is taken out and the URL is read
-/// with no host in its place.
+/// A URL's authority read apart, as text: URLComponents cannot read
+/// libpq's list of hosts (`h1:5432,h2:5433`), so the list is taken out and
+/// the rest of the URL read with no host in its place.
 struct HostList {
     /// The URL without its hosts.
     var url: String
     /// The hosts as written (`host[:port]`), or nil when the URL names none.
     var hosts: [String]?
+    /// The URL with the password of its user part masked.
+    var masked: String
 
     init(url: String) {
         guard let schemeEnd = url.range(of: "://") else {
             self.url = url
+            masked = url
             return
         }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
-        let hostStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+        let at = authority.lastIndex(of: "@")
+        let hostStart = at.map { authority.index(after: $0) } ?? authority.startIndex
         let hostText = authority[hostStart...]
         self.url = String(url[..<hostStart]) + String(url[authorityEnd...])
         hosts = hostText.isEmpty ? nil : hostText.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if let at, let colon = authority[..<at].firstIndex(of: ":") {
+            masked = String(url[...colon]) + "****" + String(url[at...])
+        } else {
+            masked = url
+        }
+    }
+}
+
+extension PostgresConfiguration {
+    /// `url`, safe to log: the password of its user part and of a
+    /// `password=` parameter masked.
+    public static func redacted(url: String) -> String {
+        HostList(url: url).masked.replacing(/(?i)([?&]password=)[^&#]*/) { "\($0.output.1)****" }
     }
 }

@@ -36,15 +36,19 @@ enum PostgresRollups {
         """
     }
 
+    /// `deltas` in the one order every writer uses (their key columns as
+    /// text, compared in turn), so that writers updating the same rollup rows
+    /// at once lock them in that order and never deadlock.
+    private static func inLockOrder<Delta>(_ deltas: [Delta], by key: (Delta) -> [String]) -> [Delta] {
+        deltas.map { (key($0), $0) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }.map(\.1)
+    }
+
     /// Adds new exposures' tallies: one statement for all the rows, in key
     /// order, so that writers updating the same rollup rows at once (runs
     /// of one feed, or nodes) lock them in one order and never deadlock.
     static func add(_ db: PostgresConnection, _ deltas: [ExposureRollupDelta]) async throws {
         guard !deltas.isEmpty else { return }
-        let deltas = deltas.sorted { a, b in
-            let (x, y) = (a.key, b.key)
-            return (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour) < (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour)
-        }
+        let deltas = inLockOrder(deltas) { [$0.key.account, $0.key.mediaBuyID, $0.key.packageID, $0.key.creativeID, String($0.key.hour)] }
         let k = deltas.map(\.key)
         try await db.run("""
             INSERT INTO exposure_rollups AS r (account_id, media_buy_id, package_id, creative_id, hour, impressions, clicks, spend)
@@ -60,13 +64,9 @@ enum PostgresRollups {
     /// a row left with no conversion is deleted.
     static func apply(_ db: PostgresConnection, _ deltas: [ConversionRollupDelta]) async throws {
         guard !deltas.isEmpty else { return }
-        let deltas = deltas.sorted { a, b in
-            let (x, y) = (a.key, b.key)
-            return (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour, x.eventType)
-                < (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour, y.eventType)
-                || (x.account, x.mediaBuyID, x.packageID, x.creativeID, x.hour, x.eventType)
-                == (y.account, y.mediaBuyID, y.packageID, y.creativeID, y.hour, y.eventType)
-                && (x.actionSource ?? "", x.currency ?? "") < (y.actionSource ?? "", y.currency ?? "")
+        let deltas = inLockOrder(deltas) { d in
+            let k = d.key
+            return [k.account, k.mediaBuyID, k.packageID, k.creativeID, String(k.hour), k.eventType, k.actionSource ?? "", k.currency ?? ""]
         }
         let k = deltas.map(\.key)
         try await db.run("""

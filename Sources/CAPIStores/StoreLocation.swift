@@ -1,3 +1,4 @@
+import CAPIStorePostgres
 import Foundation
 
 /// Where the data lives, as `--database` / `CAPI_DATABASE` name it: a
@@ -35,23 +36,8 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): return "sqlite:\(path)"
-        case .postgres(let url): return Self.redacted(url)
+        case .postgres(let url): return PostgresConfiguration.redacted(url: url)
         }
-    }
-
-    /// `url` with the password of its user part and of a `password=`
-    /// parameter masked; read as text, since URLComponents cannot read a
-    /// list of hosts.
-    static func redacted(_ url: String) -> String {
-        var text = url
-        if let schemeEnd = text.range(of: "://") {
-            let rest = text[schemeEnd.upperBound...]
-            let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
-                text.replaceSubrange(text.index(after: colon)..<at, with: "****")
-            }
-        }
-        return text.replacing(/(?i)([?&]password=)[^&#]*/) { "\($0.output.1)****" }
     }
 }
 
